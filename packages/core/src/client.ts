@@ -1,0 +1,253 @@
+import { DEFAULT_API_URL, displayApiUrl, normaliseApiUrl, provisioningUrl } from './api-url.js';
+import { assertValidClientId } from './client-id.js';
+import { parseErrorResponse } from './envelope.js';
+import { InvalidInputError, InvalidResponseError, ProvisionError } from './errors.js';
+import { encodeOrganization } from './organization.js';
+import { type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
+import { type AttemptReport, type RetryClock, systemClock, withRetries } from './retry.js';
+import { SecretRegistry } from './secrets.js';
+import { Transport } from './transport.js';
+import { VERSION } from './version.js';
+
+/** How to reach and authenticate to the platform, and how persistently to try. */
+export interface ClientOptions {
+  /** The platform API token. Surrounding white space is trimmed. */
+  token: string;
+  /**
+   * The platform URL: the origin, or a URL ending in `/api` or `/api/v1`; a path prefix is kept.
+   * Default `https://platform.dreadnode.io`.
+   */
+  apiUrl?: string | undefined;
+  /**
+   * How the token is sent: `authorization` (`Authorization: Bearer …`, the documented form, the
+   * default) or `x-api-key` (`X-API-Key: …`, as the platform's SDK sends API keys).
+   */
+  authHeader?: 'authorization' | 'x-api-key' | undefined;
+  /** Limit for one attempt, covering connect, headers and body. Default 20,000 ms. */
+  timeoutMs?: number | undefined;
+  /** Limit for all attempts together, backoff included. Default 60,000 ms. */
+  deadlineMs?: number | undefined;
+  /** Attempts at most, the first included. Default 4. */
+  maxAttempts?: number | undefined;
+  /** Permit plain `http` to hosts other than loopback (for the platform and the gateway). */
+  allowInsecureHttp?: boolean | undefined;
+  /** Prepended to this package's own `User-Agent`, e.g. `my-tool/2.1`. */
+  userAgent?: string | undefined;
+  /**
+   * Called with each secret the moment it is known: the token when the client is created, each
+   * key as soon as it is parsed. A GitHub Action masks the value here.
+   */
+  onSecret?: ((value: string) => void) | undefined;
+  /** Called after every attempt; for debug logs. Never receives a secret. */
+  onAttempt?: ((report: AttemptReport) => void) | undefined;
+  /** Time, sleep and jitter source; tests replace it. */
+  clock?: Partial<RetryClock> | undefined;
+}
+
+/** What to provision. */
+export interface ProvisionRequest {
+  /** The organization slug. */
+  organization: string;
+  /** A stable identifier of this client process; see `clientIdFromEnvironment`. */
+  clientId: string;
+  /** Reject the key unless it stays valid at least this long. Default 0 (only expired keys). */
+  minTtlMs?: number | undefined;
+  /** Cancels at once, also during a backoff wait. */
+  signal?: AbortSignal | undefined;
+}
+
+/** A configured connection to the platform. Reuse one for many keys; `close()` when done. */
+export interface PlatformClient {
+  /** The normalised platform URL, without `/api/v1` and without a trailing slash. */
+  readonly apiUrl: string;
+  /** Mints a key, retrying what can be retried. Rejects with a {@link ProvisionError}. */
+  provisionKey(request: ProvisionRequest): Promise<ProvisionedKey>;
+  /** Closes idle connections. */
+  close(): void;
+}
+
+const DEFAULTS = {
+  timeoutMs: 20_000,
+  deadlineMs: 60_000,
+  maxAttempts: 4,
+  baseBackoffMs: 1_000,
+  maxBackoffMs: 10_000,
+};
+
+/**
+ * Creates a client after checking every option; nothing touches the network until
+ * `provisionKey` is called.
+ * @throws {InvalidInputError} for an unusable option (the message never contains the token).
+ */
+export function createClient(options: ClientOptions): PlatformClient {
+  const secrets = new SecretRegistry(options.onSecret);
+  const token = typeof options.token === 'string' ? options.token.trim() : '';
+  secrets.add(token);
+
+  const settings = redactingInputErrors(secrets, () => readSettings(options, token));
+  const clock: RetryClock = { ...systemClock, ...options.clock };
+  const userAgent = [options.userAgent?.trim(), `provision-litellm-key-core/${VERSION}`]
+    .filter(Boolean)
+    .join(' ');
+  const transport = new Transport(userAgent);
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Content-Type': 'application/json',
+    'User-Agent': userAgent,
+    ...(settings.authHeader === 'x-api-key'
+      ? { 'X-API-Key': token }
+      : { Authorization: `Bearer ${token}` }),
+  };
+
+  async function provisionKey(request: ProvisionRequest): Promise<ProvisionedKey> {
+    const { organization, clientId, signal } = request;
+    const url = redactingInputErrors(secrets, () => {
+      assertValidClientId(clientId);
+      const minTtlMs = request.minTtlMs ?? 0;
+      if (!Number.isFinite(minTtlMs) || minTtlMs < 0) {
+        throw new InvalidInputError('minTtlMs', 'the minimum key lifetime must be 0 or more');
+      }
+      return provisioningUrl(settings.platform, encodeOrganization(organization));
+    });
+    const body = JSON.stringify({ client_id: clientId });
+    let attempts = 0;
+
+    const provisioned = await withRetries(
+      async (attempt, timeoutMs) => {
+        attempts = attempt;
+        const answer = await transport.post({ url, headers, body, timeoutMs, signal });
+        const now = clock.now();
+        if (answer.status !== 200 && answer.status !== 201) {
+          throw parseErrorResponse({ ...answer, url, now }, secrets);
+        }
+        const fields = parseSuccessBody(readJson(answer.body), {
+          allowInsecureHttp: settings.allowInsecureHttp,
+          now,
+          minTtlMs: request.minTtlMs ?? 0,
+          secrets,
+        });
+        const requestId = answer.headers['x-request-id'];
+        return {
+          value: fields,
+          status: answer.status,
+          requestId: typeof requestId === 'string' ? requestId.slice(0, 128) : undefined,
+        };
+      },
+      settings.policy,
+      clock,
+      signal,
+      options.onAttempt,
+    ).catch((error: unknown) => {
+      if (error instanceof ProvisionError) error.message = secrets.redact(error.message);
+      throw error;
+    });
+
+    return keyOf({ ...provisioned, organization, clientId, attempts });
+  }
+
+  return {
+    apiUrl: displayApiUrl(settings.platform),
+    provisionKey,
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * Mints one key with a client made for the purpose, then closes it.
+ * @throws {ProvisionError} a subclass naming what went wrong.
+ */
+export async function provisionKey(
+  options: ClientOptions & ProvisionRequest,
+): Promise<ProvisionedKey> {
+  const client = createClient(options);
+  try {
+    return await client.provisionKey(options);
+  } finally {
+    client.close();
+  }
+}
+
+function readSettings(options: ClientOptions, token: string) {
+  if (token === '') {
+    throw new InvalidInputError(
+      'token',
+      'the platform API token is empty',
+      'Pass the platform API token, usually kept in a secret named DREADNODE_API_TOKEN.',
+    );
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
+    throw new InvalidInputError(
+      'token',
+      'the platform API token contains white space, control or non-Latin-1 characters',
+      'Copy the token again; it is a single word with no line breaks.',
+    );
+  }
+  const authHeader = options.authHeader ?? 'authorization';
+  if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
+    throw new InvalidInputError(
+      'authHeader',
+      `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(String(authHeader)).slice(0, 40)}`,
+    );
+  }
+  const allowInsecureHttp = options.allowInsecureHttp === true;
+  const platform = normaliseApiUrl(options.apiUrl ?? DEFAULT_API_URL, allowInsecureHttp);
+  return {
+    platform,
+    authHeader,
+    allowInsecureHttp,
+    policy: {
+      attemptTimeoutMs: positiveNumber('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs),
+      deadlineMs: positiveNumber('deadlineMs', options.deadlineMs, DEFAULTS.deadlineMs),
+      maxAttempts: Math.floor(
+        positiveNumber('maxAttempts', options.maxAttempts, DEFAULTS.maxAttempts),
+      ),
+      baseBackoffMs: DEFAULTS.baseBackoffMs,
+      maxBackoffMs: DEFAULTS.maxBackoffMs,
+    },
+  };
+}
+
+function positiveNumber(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+    throw new InvalidInputError(
+      field,
+      `${field} must be a number of at least 1, not ${String(value).slice(0, 20)}`,
+    );
+  }
+  return value;
+}
+
+function readJson(body: Buffer): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw new InvalidResponseError("The platform's success response is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidResponseError(
+      `The platform's success response ${text.trim() === '' ? 'is empty' : 'is not valid JSON'}`,
+    );
+  }
+}
+
+function redactingInputErrors<T>(secrets: SecretRegistry, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ProvisionError) error.message = secrets.redact(error.message);
+    throw error;
+  }
+}
+
+function keyOf(fields: ProvisionedKey): ProvisionedKey {
+  const { apiKey, ...visible } = fields;
+  const key = { ...visible };
+  // Non-enumerable: console.log, util.inspect and JSON.stringify of a key do not show the secret.
+  Object.defineProperty(key, 'apiKey', { value: apiKey, enumerable: false });
+  return key as ProvisionedKey;
+}

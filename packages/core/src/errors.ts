@@ -1,0 +1,352 @@
+/**
+ * Every failure this package reports is a {@link ProvisionError}: a one-line `message`, a
+ * `hint` that tells the user what to do, and a subclass a caller can branch on.
+ *
+ * No message and no enumerable property ever holds the platform token or a provisioned key:
+ * server-supplied text passes through {@link Redactor} before it reaches an error.
+ */
+
+/** What a validation problem in the error envelope says: where, what, and its machine type. */
+export interface FieldError {
+  /** Where the problem is, as the server reports it, e.g. `['body', 'client_id']`. */
+  loc: ReadonlyArray<string | number>;
+  /** Human-readable description. */
+  msg: string;
+  /** Machine-readable problem type, e.g. `string_pattern_mismatch`. */
+  type: string;
+}
+
+/** How many attempts a failed provisioning made and how long it took in all. */
+export interface AttemptSummary {
+  attempts: number;
+  elapsedMs: number;
+}
+
+/** The base of every error this package throws. */
+export class ProvisionError extends Error {
+  /** What the user should do about it, in one sentence. */
+  readonly hint: string;
+  /** Attempts made before giving up; set once the retry loop ends. */
+  attempts = 1;
+  /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
+  elapsedMs = 0;
+
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    super(oneLine(message), options);
+    this.name = new.target.name;
+    this.hint = oneLine(hint);
+  }
+
+  /** Whether another attempt could succeed. */
+  get retryable(): boolean {
+    return false;
+  }
+
+  /**
+   * Records how the attempts ended. When there was more than one, the message says how many
+   * and over how long, so the single line in a log tells the whole story.
+   */
+  endAttempts(summary: AttemptSummary): this {
+    this.attempts = summary.attempts;
+    this.elapsedMs = summary.elapsedMs;
+    if (summary.attempts > 1) {
+      const seconds = (summary.elapsedMs / 1000).toFixed(1);
+      this.message = `${this.message} (after ${summary.attempts} attempts over ${seconds} s)`;
+    }
+    return this;
+  }
+}
+
+/** An option or argument was unusable; raised before any network call. */
+export class InvalidInputError extends ProvisionError {
+  /** The option at fault, e.g. `organization`, `clientId`, `apiUrl`. */
+  readonly field: string;
+
+  constructor(field: string, message: string, hint?: string) {
+    super(message, hint ?? `Fix the ${field} setting and run again.`);
+    this.field = field;
+  }
+}
+
+/** The platform could not be reached: refused, reset, DNS failure, socket hang-up. */
+export class ConnectionError extends ProvisionError {
+  /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, code: string | undefined, options?: { cause?: unknown }) {
+    super(
+      message,
+      'Check the api-url and that this machine can reach the platform ' +
+        '(proxies are read from HTTPS_PROXY and NO_PROXY).',
+      options,
+    );
+    this.code = code;
+  }
+
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** The platform's TLS certificate was not trusted. Not retried: another try meets the same one. */
+export class CertificateError extends ProvisionError {
+  /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(
+      message,
+      'The platform certificate is not trusted here; for a private CA set NODE_EXTRA_CA_CERTS ' +
+        'to its PEM file.',
+      options,
+    );
+    this.code = code;
+  }
+}
+
+/** An attempt, or all attempts together, ran out of time. */
+export class TimeoutError extends ProvisionError {
+  /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
+  readonly scope: 'attempt' | 'deadline';
+
+  constructor(scope: 'attempt' | 'deadline', message: string, options?: { cause?: unknown }) {
+    super(
+      message,
+      scope === 'attempt'
+        ? 'The platform was slow to answer; try again or raise the timeout.'
+        : 'The platform did not answer in time; try again later or raise the time limit.',
+      options,
+    );
+    this.scope = scope;
+  }
+
+  override get retryable(): boolean {
+    return this.scope === 'attempt';
+  }
+}
+
+/** The caller cancelled the operation through its `AbortSignal`. */
+export class AbortedError extends ProvisionError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'Provisioning was cancelled',
+      'Nothing to fix: the caller cancelled the request.',
+      options,
+    );
+  }
+}
+
+/** The platform answered 200, but the body is not a usable key. Never retried. */
+export class InvalidResponseError extends ProvisionError {
+  /** The response field at fault, when one is, e.g. `expires_at`. */
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string, hint?: string) {
+    super(
+      message,
+      hint ??
+        'The platform sent a response this client cannot use; check the api-url, ' +
+          'or upgrade this client if the platform has changed.',
+    );
+    this.field = field;
+  }
+}
+
+/** What an {@link ApiError} is built from: the parsed (or salvaged) response. */
+export interface ApiErrorInit {
+  status: number;
+  /** The envelope's `type`, or a stand-in such as `http_503` when the body had none. */
+  type: string;
+  /** The envelope's `detail`, or a short sanitised excerpt of a non-envelope body. */
+  detail: string;
+  fieldErrors?: readonly FieldError[];
+  /** The `x-request-id` response header, when present and well-formed. */
+  requestId?: string | undefined;
+  /** The `Retry-After` header, in milliseconds, when present and valid. */
+  retryAfterMs?: number | undefined;
+  /** For redirects: the origin the platform pointed at (the request is never re-sent there). */
+  location?: string | undefined;
+}
+
+/** The platform answered with an error status. Subclasses name each documented status. */
+export class ApiError extends ProvisionError {
+  readonly status: number;
+  readonly type: string;
+  readonly detail: string;
+  readonly fieldErrors: readonly FieldError[];
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: ApiErrorInit, hint: string) {
+    super(describeApiError(init), hint);
+    this.status = init.status;
+    this.type = init.type;
+    this.detail = init.detail;
+    this.fieldErrors = init.fieldErrors ?? [];
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  override get retryable(): boolean {
+    return RETRYABLE_STATUSES.has(this.status);
+  }
+}
+
+/** 400: the request was rejected. */
+export class BadRequestError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(init, 'The platform rejected the request; check the inputs named in the message.');
+  }
+}
+
+/** 401: the API token is missing, wrong or expired. */
+export class AuthenticationError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(
+      init,
+      'The API token is missing, wrong or expired: create a new platform API token and ' +
+        'store it as a secret (or try auth-header x-api-key).',
+    );
+  }
+}
+
+/** 403: the token may not provision keys for this organization. */
+export class PermissionDeniedError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(
+      init,
+      'The API token is valid but may not provision keys for this organization; ' +
+        'use a token from a member allowed to provision keys.',
+    );
+  }
+}
+
+/** 404: the organization does not exist or is not visible to this token. */
+export class NotFoundError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(
+      init,
+      'Check the organization slug and the api-url; the organization must be visible to this token.',
+    );
+  }
+}
+
+/** 409: a key for this client id already exists. */
+export class ConflictError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(
+      init,
+      'A key for this client id already exists; use another client-id or leave it unset.',
+    );
+  }
+}
+
+/** 422: the platform's validation failed; `fieldErrors` lists each problem. */
+export class ValidationError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(init, 'Fix the fields listed in the message and run again.');
+  }
+}
+
+/** 426: this client is too old for the platform. */
+export class UpgradeRequiredError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(init, 'This client is too old for the platform: upgrade the action or package.');
+  }
+}
+
+/** 429: rate limited, or out of credits. Retried, honouring `Retry-After`. */
+export class RateLimitError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(
+      init,
+      'The platform is rate limiting this organization (or it is out of credits); ' +
+        'retry later or spread out parallel jobs.',
+    );
+  }
+}
+
+/** 500: a failure on the platform's side. Retried. */
+export class InternalServerError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(init, 'The platform failed; retry later, and quote the request id if it persists.');
+  }
+}
+
+/** 502: an upstream failure. Retried. */
+export class BadGatewayError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(init, 'The platform could not reach an upstream service; retry later.');
+  }
+}
+
+/** 504: an upstream timeout. Retried. */
+export class GatewayTimeoutError extends ApiError {
+  constructor(init: ApiErrorInit) {
+    super(init, 'The platform timed out waiting for an upstream service; retry later.');
+  }
+}
+
+/** Statuses whose failures another attempt may cure. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
+const API_ERROR_BY_STATUS: Readonly<Record<number, new (init: ApiErrorInit) => ApiError>> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  422: ValidationError,
+  426: UpgradeRequiredError,
+  429: RateLimitError,
+  500: InternalServerError,
+  502: BadGatewayError,
+  504: GatewayTimeoutError,
+};
+
+/** Builds the typed error for a status: a documented status gets its own class. */
+export function apiErrorFor(init: ApiErrorInit): ApiError {
+  const ErrorClass = API_ERROR_BY_STATUS[init.status];
+  if (ErrorClass) return new ErrorClass(init);
+  return new ApiError(init, hintForUndocumentedStatus(init));
+}
+
+function hintForUndocumentedStatus(init: ApiErrorInit): string {
+  if (init.status >= 300 && init.status < 400) {
+    return (
+      'The platform redirected the request, which is never followed for a token-bearing POST; ' +
+      'set api-url to the final address.'
+    );
+  }
+  if (init.status === 503) return 'The platform is unavailable; retry later.';
+  if (init.status >= 500) return 'The platform failed; retry later.';
+  return 'The platform refused the request; check the api-url and the inputs.';
+}
+
+function describeApiError(init: ApiErrorInit): string {
+  const parts = [`Platform answered HTTP ${init.status} (${init.type}): ${init.detail}`];
+  if (init.fieldErrors && init.fieldErrors.length > 0) {
+    parts.push(init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; '));
+  }
+  if (init.location) parts.push(`redirect to ${init.location}`);
+  if (init.requestId) parts.push(`request id ${init.requestId}`);
+  return parts.join(' — ');
+}
+
+/** Collapses any line breaks and runs of white space so a message stays on one line. */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  return text.replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+}
+
+/**
+ * The single line to show a user for any failure: the message, then the hint.
+ * Non-{@link ProvisionError} values (bugs) are described without their stack.
+ */
+export function formatFailure(error: unknown): string {
+  if (error instanceof ProvisionError) {
+    return `${error.message.replace(/[.\s]+$/, '')}. ${error.hint}`;
+  }
+  const description = error instanceof Error ? error.message : String(error);
+  return `Unexpected failure: ${oneLine(description)}`;
+}

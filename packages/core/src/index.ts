@@ -1,0 +1,55 @@
+/**
+ * `@provision-litellm-key/core`: mint short-lived LiteLLM virtual keys from an AI platform's
+ * provisioning API. No knowledge of GitHub; used by the GitHub Action, the command-line tool and
+ * any other program.
+ *
+ * @packageDocumentation
+ */
+export { DEFAULT_API_URL, isLoopbackHost, normaliseApiUrl } from './api-url.js';
+export {
+  type ClientOptions,
+  createClient,
+  type PlatformClient,
+  type ProvisionRequest,
+  provisionKey,
+} from './client.js';
+export {
+  assertValidClientId,
+  CLIENT_ID_MAX_LENGTH,
+  CLIENT_ID_PATTERN,
+  clientIdFromEnvironment,
+} from './client-id.js';
+export { parseRetryAfter } from './envelope.js';
+export {
+  AbortedError,
+  ApiError,
+  type ApiErrorInit,
+  apiErrorFor,
+  type AttemptSummary,
+  AuthenticationError,
+  BadGatewayError,
+  BadRequestError,
+  CertificateError,
+  ConflictError,
+  ConnectionError,
+  type FieldError,
+  formatFailure,
+  GatewayTimeoutError,
+  InternalServerError,
+  InvalidInputError,
+  InvalidResponseError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProvisionError,
+  RateLimitError,
+  RETRYABLE_STATUSES,
+  TimeoutError,
+  UpgradeRequiredError,
+  ValidationError,
+} from './errors.js';
+export { encodeOrganization } from './organization.js';
+export type { ProvisionedKey } from './provisioned-key.js';
+export type { AttemptReport, RetryClock } from './retry.js';
+export { parseRfc3339 } from './timestamp.js';
+export { MAX_RESPONSE_BYTES } from './transport.js';
+export { VERSION } from './version.js';

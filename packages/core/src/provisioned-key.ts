@@ -1,0 +1,155 @@
+import * as z from 'zod';
+import { isLoopbackHost } from './api-url.js';
+import { InvalidResponseError } from './errors.js';
+import type { SecretRegistry } from './secrets.js';
+import { parseRfc3339 } from './timestamp.js';
+
+/** A LiteLLM virtual key minted by the platform. */
+export interface ProvisionedKey {
+  /**
+   * The key itself: a secret. It is a non-enumerable property, so logging, inspecting or
+   * serialising the object does not reveal it; read it explicitly where it is needed.
+   */
+  readonly apiKey: string;
+  /** The LiteLLM gateway to call with the key (OpenAI-compatible). */
+  readonly baseUrl: string;
+  /** When the key stops working. */
+  readonly expiresAt: Date;
+  /** The organization the key was provisioned for. */
+  readonly organization: string;
+  /** The client id the key was provisioned under. */
+  readonly clientId: string;
+  /** How many attempts it took. */
+  readonly attempts: number;
+}
+
+// Zod checks types; the finer rules follow by hand so that each message names the field and the
+// rule, and none can echo the value of `api_key`. Unknown fields are dropped, as the contract asks.
+const successBodySchema = z.object({
+  api_key: z.string(),
+  base_url: z.string(),
+  expires_at: z.string(),
+});
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\ufeff]/u;
+
+/** How a success body is judged. */
+export interface SuccessBodyRules {
+  allowInsecureHttp: boolean;
+  /** Milliseconds since the epoch, now. */
+  now: number;
+  /** The key must stay valid at least this long from now. */
+  minTtlMs: number;
+  secrets: SecretRegistry;
+}
+
+/** The fields of a usable success body. */
+export type KeyFields = Pick<ProvisionedKey, 'apiKey' | 'baseUrl' | 'expiresAt'>;
+
+/**
+ * Reads a 200 body into key fields, registering the key as a secret before anything else
+ * happens to it.
+ * @throws {InvalidResponseError} naming the field that is missing or wrong.
+ */
+export function parseSuccessBody(body: unknown, rules: SuccessBodyRules): KeyFields {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidResponseError(
+      `The platform's success response is ${describeJsonKind(body)}, not a JSON object`,
+    );
+  }
+  const apiKey = (body as { api_key?: unknown }).api_key;
+  if (typeof apiKey === 'string') rules.secrets.add(apiKey);
+
+  const parsed = successBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? 'body');
+    const found = describeJsonKind((body as Record<string, unknown>)[field]);
+    throw new InvalidResponseError(
+      `The platform's success response has ${found} for "${field}" where a string is required`,
+      field,
+    );
+  }
+  const fields = parsed.data;
+
+  if (fields.api_key.length === 0) {
+    throw new InvalidResponseError('The platform returned an empty api_key', 'api_key');
+  }
+  if (WHITESPACE_OR_CONTROL.test(fields.api_key)) {
+    throw new InvalidResponseError(
+      'The platform returned an api_key containing white space or control characters',
+      'api_key',
+    );
+  }
+
+  const baseUrl = checkBaseUrl(fields.base_url, rules.allowInsecureHttp);
+  const expiresAt = checkExpiry(fields.expires_at, rules);
+  return { apiKey: fields.api_key, baseUrl, expiresAt };
+}
+
+function checkBaseUrl(value: string, allowInsecureHttp: boolean): string {
+  const invalid = (why: string) =>
+    new InvalidResponseError(`The platform returned a base_url that ${why}`, 'base_url');
+  if (value.length === 0) throw invalid('is empty');
+  if (WHITESPACE_OR_CONTROL.test(value))
+    throw invalid('contains white space or control characters');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid('is not an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw invalid(`uses ${url.protocol} instead of https`);
+  }
+  if (url.username || url.password) throw invalid('contains credentials');
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw new InvalidResponseError(
+      `The platform returned a plain-http base_url for ${url.hostname}; the key would travel unencrypted`,
+      'base_url',
+      'Ask the platform operator to serve the gateway over https, or set allow-insecure-http ' +
+        'for a trusted private network.',
+    );
+  }
+  return value;
+}
+
+function checkExpiry(value: string, rules: SuccessBodyRules): Date {
+  const expiresAt = parseRfc3339(value);
+  if (!expiresAt) {
+    throw new InvalidResponseError(
+      `The platform returned an expires_at that is not an RFC 3339 date-time: ${JSON.stringify(value.slice(0, 40))}`,
+      'expires_at',
+    );
+  }
+  const remainingMs = expiresAt.getTime() - rules.now;
+  if (remainingMs <= 0) {
+    throw new InvalidResponseError(
+      `The platform returned a key that already expired at ${expiresAt.toISOString()}`,
+      'expires_at',
+      "Check this machine's clock; if it is right, the platform is misconfigured.",
+    );
+  }
+  if (remainingMs < rules.minTtlMs) {
+    throw new InvalidResponseError(
+      `The key expires in ${Math.floor(remainingMs / 1000)} s, sooner than the ` +
+        `${Math.ceil(rules.minTtlMs / 1000)} s required`,
+      'expires_at',
+      'Lower min-ttl-seconds, or ask the platform operator for a longer key lifetime.',
+    );
+  }
+  return expiresAt;
+}
+
+/** Names the JSON kind of a value without revealing the value. */
+export function describeJsonKind(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  if (typeof value === 'string') return 'a string';
+  return typeof value;
+}

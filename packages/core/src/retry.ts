@@ -1,0 +1,167 @@
+import { AbortedError, ProvisionError, RateLimitError, TimeoutError } from './errors.js';
+
+/** What one attempt ended with, for the `onAttempt` hook. */
+export interface AttemptReport {
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The HTTP status, when the platform answered. */
+  status?: number | undefined;
+  /** The error class name, when the attempt failed, e.g. `ConnectionError`. */
+  error?: string | undefined;
+  /** The platform's request id, when it sent a well-formed one. */
+  requestId?: string | undefined;
+  /** How long the attempt took. */
+  latencyMs: number;
+  /** How long the client waits before the next attempt; absent when this was the last one. */
+  plannedWaitMs?: number | undefined;
+}
+
+/** Time, sleep and chance, replaceable so tests run on fake timers and fixed jitter. */
+export interface RetryClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A number in [0, 1). */
+  random(): number;
+}
+
+/** How persistently to try. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** Per-attempt limit: connecting, headers and the whole body. */
+  attemptTimeoutMs: number;
+  /** Limit for all attempts together, waits included. */
+  deadlineMs: number;
+  /** The first backoff window; it doubles per attempt up to `maxBackoffMs`. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** The outcome of one attempt, as the retry loop sees it. */
+export interface AttemptOutcome<T> {
+  value: T;
+  status?: number | undefined;
+  requestId?: string | undefined;
+}
+
+/** The real clock. */
+export const systemClock: RetryClock = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new AbortedError({ cause: signal.reason }));
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new AbortedError({ cause: signal?.reason }));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or time or attempts run out.
+ *
+ * Waits use exponential backoff with full jitter, so parallel jobs that fail together do not
+ * retry together. A `Retry-After` is a floor, with jitter on top of it for the same reason; one
+ * that points past the deadline ends the attempts at once. The error that ends the attempts
+ * records how many were made and over how long.
+ */
+export async function withRetries<T>(
+  attempt: (attemptNumber: number, timeoutMs: number) => Promise<AttemptOutcome<T>>,
+  policy: RetryPolicy,
+  clock: RetryClock,
+  signal: AbortSignal | undefined,
+  onAttempt: ((report: AttemptReport) => void) | undefined,
+): Promise<T> {
+  const startedAt = clock.now();
+  const deadline = startedAt + policy.deadlineMs;
+  const summary = (attempts: number) => ({ attempts, elapsedMs: clock.now() - startedAt });
+
+  for (let number = 1; ; number += 1) {
+    const attemptStart = clock.now();
+    const remaining = deadline - attemptStart;
+    const timeoutMs = Math.max(1, Math.min(policy.attemptTimeoutMs, remaining));
+    try {
+      const outcome = await attempt(number, timeoutMs);
+      onAttempt?.({
+        attempt: number,
+        status: outcome.status,
+        requestId: outcome.requestId,
+        latencyMs: clock.now() - attemptStart,
+      });
+      return outcome.value;
+    } catch (caught) {
+      const error = asProvisionError(caught);
+      const report = {
+        attempt: number,
+        status: 'status' in error ? (error.status as number) : undefined,
+        requestId: 'requestId' in error ? (error.requestId as string | undefined) : undefined,
+        error: error.name,
+        latencyMs: clock.now() - attemptStart,
+      };
+      const stop = (final: ProvisionError) => {
+        onAttempt?.(report);
+        return final.endAttempts(summary(number));
+      };
+
+      if (error instanceof AbortedError || !error.retryable) throw stop(error);
+      if (
+        clock.now() >= deadline ||
+        (error instanceof TimeoutError && timeoutMs < policy.attemptTimeoutMs)
+      ) {
+        throw stop(deadlineExceeded(policy, error));
+      }
+      if (number >= policy.maxAttempts) throw stop(error);
+
+      const waitMs = plannedWait(number, error, policy, clock);
+      if (clock.now() + waitMs >= deadline) {
+        // Sleeping to the deadline cannot help; report the real reason now.
+        throw stop(error instanceof RateLimitError ? error : deadlineExceeded(policy, error));
+      }
+      onAttempt?.({ ...report, plannedWaitMs: waitMs });
+      try {
+        await clock.sleep(waitMs, signal);
+      } catch (aborted) {
+        throw asProvisionError(aborted).endAttempts(summary(number));
+      }
+    }
+  }
+}
+
+function plannedWait(
+  attemptNumber: number,
+  error: ProvisionError,
+  policy: RetryPolicy,
+  clock: RetryClock,
+): number {
+  const window = Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (attemptNumber - 1));
+  const jitter = Math.floor(clock.random() * window);
+  const retryAfterMs =
+    'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
+  return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
+}
+
+function deadlineExceeded(policy: RetryPolicy, last: ProvisionError): TimeoutError {
+  return new TimeoutError(
+    'deadline',
+    `No usable answer within the ${(policy.deadlineMs / 1000).toFixed(0)} s time limit; ` +
+      `last problem: ${last.message}`,
+    { cause: last },
+  );
+}
+
+function asProvisionError(error: unknown): ProvisionError {
+  if (error instanceof ProvisionError) return error;
+  return new ProvisionError(
+    `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+    'This is a bug in provision-litellm-key; please report it with the log.',
+    { cause: error },
+  );
+}

@@ -1,0 +1,170 @@
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { HttpClient } from '@actions/http-client';
+import {
+  AbortedError,
+  CertificateError,
+  ConnectionError,
+  InvalidResponseError,
+  ProvisionError,
+  TimeoutError,
+} from './errors.js';
+
+/** The largest response body read; anything longer is refused while streaming. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** One HTTP answer, its body read in full. */
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One POST to send. */
+export interface HttpPost {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+  /** Covers connecting, the headers and the whole body. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Sends requests over keep-alive connections, through the proxy that `HTTPS_PROXY`/`NO_PROXY`
+ * name. Redirects are never followed: the token goes only to the configured origin.
+ */
+export class Transport {
+  readonly #proxyAware: HttpClient;
+  readonly #agents = new Map<string, Agent>();
+
+  constructor(userAgent: string) {
+    // Only the agent (with its proxy tunnel) is taken from the Actions HTTP client; the request
+    // itself is made here so that one timer can cover the body and the body size can be capped.
+    this.#proxyAware = new HttpClient(userAgent, [], { keepAlive: true, allowRedirects: false });
+  }
+
+  /** Sends one POST and reads the answer, or throws a {@link ProvisionError}. */
+  post(request: HttpPost): Promise<HttpAnswer> {
+    const { url, signal } = request;
+    if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
+    const send = url.protocol === 'https:' ? https.request : http.request;
+
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: unknown, answer?: HttpAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (answer) resolve(answer);
+        else reject(toProvisionError(error, url));
+      };
+
+      const req = send(url, {
+        method: 'POST',
+        agent: this.#agentFor(url),
+        headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
+      });
+      const abandon = (error: ProvisionError) => {
+        finish(error);
+        req.destroy(error);
+      };
+      const timer = setTimeout(() => {
+        abandon(new TimeoutError('attempt', `No complete answer within ${request.timeoutMs} ms`));
+      }, request.timeoutMs);
+      const onAbort = () => abandon(new AbortedError({ cause: signal?.reason }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      req.on('error', (error) => finish(error));
+      req.on('response', (res) => {
+        const declared = Number(res.headers['content-length']);
+        if (declared > MAX_RESPONSE_BYTES) {
+          abandon(tooLarge(res.statusCode ?? 0));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_RESPONSE_BYTES) {
+            abandon(tooLarge(res.statusCode ?? 0));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (error) => finish(error));
+        res.on('close', () => {
+          if (!res.complete) finish(new Error('socket hang up'));
+        });
+        res.on('end', () => {
+          if (!res.complete) {
+            finish(new Error('socket hang up'));
+            return;
+          }
+          finish(undefined, {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          });
+        });
+      });
+      req.end(request.body);
+    });
+  }
+
+  /** Closes idle keep-alive connections so the process can exit at once. */
+  close(): void {
+    for (const agent of this.#agents.values()) agent.destroy();
+    this.#agents.clear();
+    this.#proxyAware.dispose();
+  }
+
+  #agentFor(url: URL): Agent {
+    const key = url.origin;
+    let agent = this.#agents.get(key);
+    if (!agent) {
+      agent = this.#proxyAware.getAgent(url.href);
+      this.#agents.set(key, agent);
+    }
+    return agent;
+  }
+}
+
+function tooLarge(status: number): InvalidResponseError {
+  return new InvalidResponseError(
+    `The platform's answer (HTTP ${status}) is larger than ${MAX_RESPONSE_BYTES} bytes; refused`,
+    undefined,
+    'Check that api-url points at the platform and not at another service.',
+  );
+}
+
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL/;
+
+/** Names a low-level failure in the user's terms. */
+function toProvisionError(error: unknown, url: URL): ProvisionError {
+  if (error instanceof ProvisionError) return error;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const systemCode = typeof code === 'string' ? code : undefined;
+  const where = url.host;
+  if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
+    return new CertificateError(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
+      cause: error,
+    });
+  }
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ENOTFOUND: 'host name not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    EPIPE: 'connection closed while sending',
+  };
+  const reason = (systemCode && reasons[systemCode]) ?? 'connection closed before a full answer';
+  return new ConnectionError(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
+    cause: error,
+  });
+}

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { provisionKey, VERSION } from '../src/index.js';
-import { API_KEY, KEYS_PATH, ORIGIN, platform, successBody, TOKEN, testOptions } from './fixtures/platform.js';
+import {
+  API_KEY,
+  KEYS_PATH,
+  ORIGIN,
+  platform,
+  successBody,
+  TOKEN,
+  testOptions,
+} from './fixtures/platform.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -68,8 +76,16 @@ describe('the provisioning request', () => {
 
   it.each([
     ['https://host.test/api/v1', 'https://host.test', '/api/v1/org/acme/inference/keys'],
-    ['https://host.test/platform/api/', 'https://host.test', '/platform/api/v1/org/acme/inference/keys'],
-    ['https://host.test/platform///', 'https://host.test', '/platform/api/v1/org/acme/inference/keys'],
+    [
+      'https://host.test/platform/api/',
+      'https://host.test',
+      '/platform/api/v1/org/acme/inference/keys',
+    ],
+    [
+      'https://host.test/platform///',
+      'https://host.test',
+      '/platform/api/v1/org/acme/inference/keys',
+    ],
   ])('with api url %j posts to %s%s', async (apiUrl, origin, path) => {
     const scope = nock(origin).post(path).reply(200, successBody());
     const { options } = testOptions({ apiUrl });

@@ -78,10 +78,22 @@ describe('expires_at', () => {
 describe('api_key', () => {
   it.each([
     [{ api_key: '' }, 'The platform returned an empty api_key'],
-    [{ api_key: 'sk abc' }, 'The platform returned an api_key containing white space or control characters'],
-    [{ api_key: 'sk-\u0000abc' }, 'The platform returned an api_key containing white space or control characters'],
-    [{ api_key: 42 }, 'The platform\'s success response has a number for "api_key" where a string is required'],
-    [{ api_key: undefined }, 'The platform\'s success response has nothing for "api_key" where a string is required'],
+    [
+      { api_key: 'sk abc' },
+      'The platform returned an api_key containing white space or control characters',
+    ],
+    [
+      { api_key: 'sk-\u0000abc' },
+      'The platform returned an api_key containing white space or control characters',
+    ],
+    [
+      { api_key: 42 },
+      'The platform\'s success response has a number for "api_key" where a string is required',
+    ],
+    [
+      { api_key: undefined },
+      'The platform\'s success response has nothing for "api_key" where a string is required',
+    ],
   ])('rejects %j', async (override, message) => {
     const error = await failureWith(successBody(override));
     expect(error.message).toBe(message);

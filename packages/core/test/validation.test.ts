@@ -102,7 +102,9 @@ describe('api url', () => {
   });
 
   it('permits plain http to another host only when insecure http is allowed', () => {
-    expect(normaliseApiUrl('http://platform.internal', true).href).toBe('http://platform.internal/');
+    expect(normaliseApiUrl('http://platform.internal', true).href).toBe(
+      'http://platform.internal/',
+    );
   });
 
   it('never echoes credentials found in the url', () => {

@@ -1,0 +1,144 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+import { runCli } from '../src/cli.js';
+
+/** A run of the command whose output is captured and which the test stops. */
+function launch(argv: string[], env: Record<string, string | undefined> = {}) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const stop = new AbortController();
+  onTestFinished(() => stop.abort());
+
+  const exitCode = runCli(argv, {
+    stdout: (line) => stdout.push(line),
+    stderr: (line) => stderr.push(line),
+    env,
+    stop: stop.signal,
+  });
+  return { stdout, stderr, stop, exitCode };
+}
+
+/** Waits for the one JSON line the command prints once it is listening. */
+async function listening(run: ReturnType<typeof launch>) {
+  while (run.stdout.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return JSON.parse(run.stdout[0] ?? '') as { url: string; gatewayUrl: string };
+}
+
+function provisionAt(url: string, token: string, org = 'acme') {
+  return fetch(`${url}/api/v1/org/${org}/inference/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: 'cli-run' }),
+  });
+}
+
+describe('the provision-litellm-key-mock command', () => {
+  it('prints its URLs as one JSON line, serves the default token, and exits 0 when stopped', async () => {
+    const run = launch([]);
+    const { url, gatewayUrl } = await listening(run);
+
+    const response = await provisionAt(url, 'test-token');
+    run.stop.abort();
+
+    expect(run.stdout).toHaveLength(1);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(gatewayUrl).toBe(`${url}/litellm`);
+    expect(response.status).toBe(200);
+    expect(await run.exitCode).toBe(0);
+  });
+
+  it('stops serving once stopped', async () => {
+    const run = launch([]);
+    const { url } = await listening(run);
+
+    run.stop.abort();
+    await run.exitCode;
+
+    await expect(provisionAt(url, 'test-token')).rejects.toThrow(TypeError);
+  });
+
+  it('accepts tokens from --token and MOCK_PLATFORM_TOKENS for every --org', async () => {
+    const run = launch(['--token', 'flag-token', '--org', 'acme', '--org', 'globex'], {
+      MOCK_PLATFORM_TOKENS: 'env-one, env-two',
+    });
+    const { url } = await listening(run);
+
+    const statuses = [
+      (await provisionAt(url, 'flag-token', 'globex')).status,
+      (await provisionAt(url, 'env-two', 'acme')).status,
+      (await provisionAt(url, 'test-token', 'acme')).status,
+    ];
+
+    expect(statuses).toEqual([200, 200, 401]);
+  });
+
+  it('serves under --path-prefix and writes expiries --ttl seconds ahead', async () => {
+    const run = launch(['--path-prefix', '/platform', '--ttl', '60']);
+    const { url } = await listening(run);
+    const before = Date.now();
+
+    const body = (await (await provisionAt(url, 'test-token')).json()) as { expires_at: string };
+
+    expect(url).toMatch(/\/platform$/);
+    const secondsAhead = (Date.parse(body.expires_at) - before) / 1000;
+    expect(secondsAhead).toBeGreaterThan(55);
+    expect(secondsAhead).toBeLessThanOrEqual(61);
+  });
+
+  it('rate limits provisioning with --rate and --burst', async () => {
+    const run = launch(['--rate', '0.01', '--burst', '1']);
+    const { url } = await listening(run);
+
+    const first = await provisionAt(url, 'test-token');
+    const second = await provisionAt(url, 'test-token');
+
+    expect([first.status, second.status]).toEqual([200, 429]);
+    expect(second.headers.get('retry-after')).toBe('100');
+  });
+
+  it('prints nothing containing the token or a minted key', async () => {
+    const run = launch(['--token', 'very-secret-token']);
+    const { url } = await listening(run);
+
+    const body = (await (await provisionAt(url, 'very-secret-token')).json()) as {
+      api_key: string;
+    };
+    run.stop.abort();
+    await run.exitCode;
+
+    const output = [...run.stdout, ...run.stderr].join('\n');
+    expect(output).not.toContain('very-secret-token');
+    expect(output).not.toContain(body.api_key);
+  });
+
+  it('prints usage for --help and exits 0 without serving', async () => {
+    const run = launch(['--help']);
+
+    expect(await run.exitCode).toBe(0);
+    expect(run.stdout.join('\n')).toContain('Usage: provision-litellm-key-mock');
+  });
+
+  it.each([
+    [['--port', 'eighty']],
+    [['--ttl', '0']],
+    [['--burst', '5']],
+    [['--rate', '-1']],
+    [['--colour']],
+  ])('exits 2 with a one-line reason for %j', async (argv) => {
+    const run = launch(argv);
+
+    expect(await run.exitCode).toBe(2);
+    expect(run.stdout).toEqual([]);
+    expect(run.stderr[0]).toMatch(/^provision-litellm-key-mock: /);
+  });
+
+  it('exits 1 without binding when --host is not a loopback address', async () => {
+    const run = launch(['--host', '0.0.0.0']);
+
+    expect(await run.exitCode).toBe(1);
+    expect(run.stdout).toEqual([]);
+    expect(run.stderr.join('\n')).toContain('non-loopback');
+  });
+});

@@ -287,6 +287,9 @@ export class GatewayTimeoutError extends ApiError {
   }
 }
 
+/** The hint for failures that only a bug can explain. */
+export const BUG_HINT = 'This is a bug in provision-litellm-key; please report it with the log.';
+
 /** Statuses whose failures another attempt may cure. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
@@ -348,5 +351,6 @@ export function formatFailure(error: unknown): string {
     return `${error.message.replace(/[.\s]+$/, '')}. ${error.hint}`;
   }
   const description = error instanceof Error ? error.message : String(error);
-  return `Unexpected failure: ${oneLine(description)}`;
+  const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
+  return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
 }

@@ -1,4 +1,4 @@
-import { AbortedError, ProvisionError, RateLimitError, TimeoutError } from './errors.js';
+import { AbortedError, BUG_HINT, ProvisionError, RateLimitError, TimeoutError } from './errors.js';
 
 /** What one attempt ended with, for the `onAttempt` hook. */
 export interface AttemptReport {
@@ -161,7 +161,7 @@ function asProvisionError(error: unknown): ProvisionError {
   if (error instanceof ProvisionError) return error;
   return new ProvisionError(
     `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
-    'This is a bug in provision-litellm-key; please report it with the log.',
+    BUG_HINT,
     { cause: error },
   );
 }

@@ -65,7 +65,10 @@ describe('expires_at', () => {
       organization: 'acme',
       clientId: 'job-1',
       minTtlMs: 60_000,
-    }).catch((caught: unknown) => caught as InvalidResponseError);
+    }).then(
+      () => expect.unreachable(),
+      (caught: unknown) => caught as InvalidResponseError,
+    );
     expect(error.message).toBe('The key expires in 30 s, sooner than the 60 s required');
     expect(error.hint).toMatch(/min-ttl-seconds/);
   });

@@ -1,0 +1,83 @@
+import type { ProvisionedKey } from '@provision-litellm-key/core';
+import type { ActionInputs } from './inputs.js';
+import type { Toolkit } from './toolkit.js';
+
+/** The output names, as declared in action.yml. */
+export const OUTPUT_NAMES = [
+  'api-key',
+  'base-url',
+  'expires-at',
+  'expires-in-seconds',
+  'client-id',
+] as const;
+
+/** The environment variables the action may export. */
+export const EXPORTED_VARIABLES = {
+  litellm: ['LITELLM_API_KEY', 'LITELLM_BASE_URL'],
+  openai: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+} as const;
+
+/**
+ * Hands a key to later steps: environment variables, outputs, the job summary and one log line.
+ * The key was masked by the client the moment it was parsed, before this runs.
+ */
+export async function publishKey(
+  key: ProvisionedKey,
+  inputs: ActionInputs,
+  toolkit: Toolkit,
+  now: number,
+): Promise<void> {
+  const expiresAt = key.expiresAt.toISOString();
+  const expiresInSeconds = Math.max(0, Math.floor((key.expiresAt.getTime() - now) / 1000));
+
+  if (inputs.exportEnv) {
+    toolkit.exportVariable('LITELLM_API_KEY', key.apiKey);
+    toolkit.exportVariable('LITELLM_BASE_URL', key.baseUrl);
+  }
+  if (inputs.exportOpenaiEnv) {
+    toolkit.exportVariable('OPENAI_API_KEY', key.apiKey);
+    toolkit.exportVariable('OPENAI_BASE_URL', key.baseUrl);
+  }
+
+  toolkit.setOutput('api-key', key.apiKey);
+  toolkit.setOutput('base-url', key.baseUrl);
+  toolkit.setOutput('expires-at', expiresAt);
+  toolkit.setOutput('expires-in-seconds', String(expiresInSeconds));
+  toolkit.setOutput('client-id', key.clientId);
+
+  await toolkit.appendSummary(summaryOf(key, expiresAt)).catch((error: unknown) => {
+    toolkit.warning(`Could not write the job summary: ${String(error).split('\n')[0]}`);
+  });
+
+  const attempts = key.attempts === 1 ? '1 attempt' : `${key.attempts} attempts`;
+  toolkit.info(
+    `Provisioned a LiteLLM key for organization ${key.organization} (client id ${key.clientId}): ` +
+      `gateway ${key.baseUrl}, expires ${expiresAt} (in ${describeDuration(expiresInSeconds)}), ` +
+      `${attempts}.`,
+  );
+}
+
+function summaryOf(key: ProvisionedKey, expiresAt: string): string {
+  const rows = [
+    ['Organization', key.organization],
+    ['Gateway', key.baseUrl],
+    ['Client id', key.clientId],
+    ['Expires', expiresAt],
+    ['Attempts', String(key.attempts)],
+  ];
+  const escapeCell = (cell: string) => cell.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+  return [
+    '### LiteLLM key provisioned',
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([name, value]) => `| ${name} | ${escapeCell(value ?? '')} |`),
+    '',
+  ].join('\n');
+}
+
+function describeDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,76 @@
+import {
+  type AttemptReport,
+  formatFailure,
+  type ProvisionedKey,
+  provisionKey,
+} from '@provision-litellm-key/core';
+import { readInputs } from './inputs.js';
+import { publishKey } from './publish.js';
+import type { Toolkit } from './toolkit.js';
+import { ACTION_USER_AGENT } from './version.js';
+
+/** What the action needs from its surroundings; tests replace any of it. */
+export interface RunContext {
+  toolkit: Toolkit;
+  env: NodeJS.ProcessEnv;
+  provision?: typeof provisionKey;
+  now?: () => number;
+}
+
+/** Reads the inputs, mints a key, publishes it. Never throws: a failure fails the step. */
+export async function run({
+  toolkit: runnerToolkit,
+  env,
+  provision = provisionKey,
+  now = Date.now,
+}: RunContext): Promise<void> {
+  const toolkit = maskingOnce(runnerToolkit);
+  try {
+    const inputs = readInputs(toolkit, env);
+
+    const deadlineMs = inputs.timeoutSeconds * 1000;
+    const key: ProvisionedKey = await provision({
+      token: inputs.apiToken,
+      apiUrl: inputs.apiUrl,
+      authHeader: inputs.authHeader,
+      organization: inputs.organization,
+      clientId: inputs.clientId,
+      minTtlMs: inputs.minTtlSeconds * 1000,
+      deadlineMs,
+      timeoutMs: Math.min(20_000, deadlineMs),
+      maxAttempts: inputs.maxAttempts,
+      allowInsecureHttp: inputs.allowInsecureHttp,
+      userAgent: ACTION_USER_AGENT,
+      onSecret: (value) => toolkit.setSecret(value),
+      onAttempt: (report) => toolkit.debug(describeAttempt(report)),
+    });
+
+    await publishKey(key, inputs, toolkit, now());
+  } catch (error) {
+    toolkit.setFailed(formatFailure(error));
+  }
+}
+
+function describeAttempt(report: AttemptReport): string {
+  const outcome = report.status === undefined ? report.error : `HTTP ${report.status}`;
+  const failure = report.status !== undefined && report.error ? ` ${report.error}` : '';
+  const requestId = report.requestId ? `, request id ${report.requestId}` : '';
+  const next =
+    report.plannedWaitMs === undefined
+      ? ''
+      : `; retrying in ${(report.plannedWaitMs / 1000).toFixed(1)} s`;
+  return `Attempt ${report.attempt}: ${outcome}${failure} after ${report.latencyMs} ms${requestId}${next}`;
+}
+
+/** The token is masked when read and again when the client reports it; one mask line is enough. */
+function maskingOnce(toolkit: Toolkit): Toolkit {
+  const masked = new Set<string>();
+  return {
+    ...toolkit,
+    setSecret: (value) => {
+      if (masked.has(value)) return;
+      masked.add(value);
+      toolkit.setSecret(value);
+    },
+  };
+}

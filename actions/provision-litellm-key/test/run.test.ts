@@ -1,0 +1,209 @@
+import {
+  AuthenticationError,
+  type ClientOptions,
+  type ProvisionedKey,
+  type ProvisionRequest,
+  type provisionKey,
+} from '@provision-litellm-key/core';
+import { describe, expect, it } from 'vitest';
+import { run } from '../src/run.js';
+import { recordingToolkit } from './recording-toolkit.js';
+
+const TOKEN = 'dn_token_123';
+const KEY = 'sk-litellm-abc';
+const NOW = Date.parse('2026-04-15T11:00:00Z');
+const inputs = { organization: 'acme', 'api-token': TOKEN, 'client-id': 'job-1' };
+
+function fakeKey(request: ProvisionRequest): ProvisionedKey {
+  const key = {
+    baseUrl: 'https://litellm.example.test',
+    expiresAt: new Date('2026-04-15T12:00:00Z'),
+    organization: request.organization,
+    clientId: request.clientId,
+    attempts: 2,
+  };
+  Object.defineProperty(key, 'apiKey', { value: KEY, enumerable: false });
+  return key as ProvisionedKey;
+}
+
+/** A provision function that behaves as the core does: reports secrets, then answers. */
+function provisionAnswering(answer: (request: ProvisionRequest) => ProvisionedKey) {
+  const seen: (ClientOptions & ProvisionRequest)[] = [];
+  const provision: typeof provisionKey = async (options) => {
+    seen.push(options);
+    options.onSecret?.(options.token);
+    const key = answer(options);
+    options.onSecret?.(key.apiKey);
+    return key;
+  };
+  return { provision, seen };
+}
+
+describe('a successful run', () => {
+  it('masks the token, then the key, before exporting, setting outputs and logging', async () => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(calls.map(([method, name]) => `${method} ${name}`)).toEqual([
+      `setSecret ${TOKEN}`,
+      `setSecret ${KEY}`,
+      'exportVariable LITELLM_API_KEY',
+      'exportVariable LITELLM_BASE_URL',
+      'setOutput api-key',
+      'setOutput base-url',
+      'setOutput expires-at',
+      'setOutput expires-in-seconds',
+      'setOutput client-id',
+      expect.stringMatching(/^appendSummary /),
+      expect.stringMatching(/^info Provisioned/),
+    ]);
+  });
+
+  it('publishes the key, gateway, expiry and client id', async () => {
+    const { toolkit, calls } = recordingToolkit({ ...inputs, 'export-openai-env': 'true' });
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    const published = calls.filter(
+      ([method]) => method === 'exportVariable' || method === 'setOutput',
+    );
+    expect(published).toEqual([
+      ['exportVariable', 'LITELLM_API_KEY', KEY],
+      ['exportVariable', 'LITELLM_BASE_URL', 'https://litellm.example.test'],
+      ['exportVariable', 'OPENAI_API_KEY', KEY],
+      ['exportVariable', 'OPENAI_BASE_URL', 'https://litellm.example.test'],
+      ['setOutput', 'api-key', KEY],
+      ['setOutput', 'base-url', 'https://litellm.example.test'],
+      ['setOutput', 'expires-at', '2026-04-15T12:00:00.000Z'],
+      ['setOutput', 'expires-in-seconds', '3600'],
+      ['setOutput', 'client-id', 'job-1'],
+    ]);
+  });
+
+  it('exports nothing to the environment when export-env is false, but still sets outputs', async () => {
+    const { toolkit, calls } = recordingToolkit({ ...inputs, 'export-env': 'false' });
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(calls.some(([method]) => method === 'exportVariable')).toBe(false);
+    expect(calls.filter(([method]) => method === 'setOutput')).toHaveLength(5);
+  });
+
+  it('logs one info line in the user’s terms, and a summary without the key', async () => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    const info = calls.filter(([method]) => method === 'info');
+    expect(info).toEqual([
+      [
+        'info',
+        'Provisioned a LiteLLM key for organization acme (client id job-1): gateway ' +
+          'https://litellm.example.test, expires 2026-04-15T12:00:00.000Z (in 60 min), 2 attempts.',
+      ],
+    ]);
+    const summary = calls.find(([method]) => method === 'appendSummary')?.[1] ?? '';
+    expect(summary).toContain('| Organization | acme |');
+    expect(summary).toContain('| Attempts | 2 |');
+    expect(summary).not.toContain(KEY);
+    expect(summary).not.toContain(TOKEN);
+  });
+
+  it('passes the inputs to the core client with the step timeout as the deadline', async () => {
+    const { toolkit } = recordingToolkit({
+      ...inputs,
+      'timeout-seconds': '10',
+      'max-attempts': '2',
+      'min-ttl-seconds': '120',
+      'auth-header': 'x-api-key',
+    });
+    const { provision, seen } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(seen[0]).toMatchObject({
+      token: TOKEN,
+      organization: 'acme',
+      clientId: 'job-1',
+      authHeader: 'x-api-key',
+      deadlineMs: 10_000,
+      timeoutMs: 10_000,
+      maxAttempts: 2,
+      minTtlMs: 120_000,
+      userAgent: 'provision-litellm-key-action/1.0.0',
+    });
+  });
+
+  it('warns but still succeeds when the job summary cannot be written', async () => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    toolkit.appendSummary = async () => {
+      throw new Error('EACCES: permission denied');
+    };
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(calls).toContainEqual([
+      'warning',
+      'Could not write the job summary: Error: EACCES: permission denied',
+    ]);
+    expect(calls.some(([method]) => method === 'setFailed')).toBe(false);
+  });
+});
+
+describe('a failed run', () => {
+  it('fails the step with the one-line message and hint, exporting nothing', async () => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    const provision: typeof provisionKey = async () => {
+      throw new AuthenticationError({
+        status: 401,
+        type: 'authentication_error',
+        detail: 'Bad token',
+      });
+    };
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(calls.filter(([method]) => method !== 'setSecret')).toEqual([
+      [
+        'setFailed',
+        'Platform answered HTTP 401 (authentication_error): Bad token. The API token is missing, ' +
+          'wrong or expired: create a new platform API token and store it as a secret ' +
+          '(or try auth-header x-api-key).',
+      ],
+    ]);
+  });
+
+  it('fails on bad input without calling the platform', async () => {
+    const { toolkit, calls } = recordingToolkit({ ...inputs, 'max-attempts': 'zero' });
+    const { provision, seen } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(seen).toHaveLength(0);
+    expect(calls.at(-1)).toEqual([
+      'setFailed',
+      'max-attempts must be a whole number from 1 to 20, not "zero". Fix the max-attempts setting and run again.',
+    ]);
+  });
+
+  it('turns an unexpected exception into a one-line failure without a stack trace', async () => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    const provision: typeof provisionKey = async () => {
+      throw new TypeError('Cannot read properties of undefined\n    at somewhere.js:1:1');
+    };
+
+    await run({ toolkit, env: {}, provision, now: () => NOW });
+
+    expect(calls.at(-1)).toEqual([
+      'setFailed',
+      'Unexpected failure: Cannot read properties of undefined. This is a bug in ' +
+        'provision-litellm-key; please report it with the log.',
+    ]);
+  });
+});

@@ -20,6 +20,7 @@ const readManifest = (path: string): Manifest =>
 
 const actionManifest = readManifest('../action.yml');
 const rootManifest = readManifest('../../../action.yml');
+const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
 const sources = ['../src/inputs.ts', '../src/publish.ts', '../src/run.ts']
   .map((path) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8'))
   .join('\n');
@@ -76,5 +77,40 @@ describe('action.yml', () => {
       ...actionManifest,
       runs: { using: 'node24', main: 'actions/provision-litellm-key/dist/index.js' },
     });
+  });
+});
+
+/** The rows of the README table that follows a heading, as [first cell, second cell]. */
+function readmeTable(heading: string): [string, string][] {
+  const section = readme.split(`## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+  return [...section.matchAll(/^\| `([a-z-]+)` \| ([^|]+) \|/gm)].map(
+    ([, name = '', second = '']) => [name, second.trim()],
+  );
+}
+
+describe('the README', () => {
+  it('lists every input with the default action.yml declares', () => {
+    const documented = readmeTable('Inputs').map(([name, cell]) => [
+      name,
+      cell === '(required)' || cell === 'derived' ? '' : cell.replace(/^`|`$/g, ''),
+    ]);
+    const declared = Object.entries(actionManifest.inputs).map(([name, input]) => [
+      name,
+      input.default ?? '',
+    ]);
+    expect(documented).toEqual(declared);
+  });
+
+  it('marks required inputs as required', () => {
+    const required = readmeTable('Inputs')
+      .filter(([, cell]) => cell === '(required)')
+      .map(([name]) => name);
+    expect(required).toEqual(['organization', 'api-token']);
+  });
+
+  it('lists every output', () => {
+    expect(readmeTable('Outputs').map(([name]) => name)).toEqual(
+      Object.keys(actionManifest.outputs),
+    );
   });
 });

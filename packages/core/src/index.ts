@@ -47,6 +47,11 @@ export {
   UpgradeRequiredError,
   ValidationError,
 } from './errors.js';
+export {
+  createKeyProvider,
+  type KeyProvider,
+  type KeyProviderOptions,
+} from './key-provider.js';
 export { encodeOrganization } from './organization.js';
 export type { ProvisionedKey } from './provisioned-key.js';
 export type { AttemptReport, RetryClock } from './retry.js';

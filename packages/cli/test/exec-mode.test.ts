@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  launch,
+  mintedKey,
+  requireBuiltBinary,
+  run,
+  startPlatform,
+  TOKEN,
+} from './built-binary.js';
+
+beforeAll(requireBuiltBinary);
+
+/** Arguments that run `script` with node after `--`, plus extra arguments for it. */
+function nodeCommand(script: string, ...args: string[]): string[] {
+  return ['--', process.execPath, '-e', script, ...args];
+}
+
+// Prints what the child can see: its variables, its own command line and its parent's.
+const REPORT_SCRIPT = `
+const { readFileSync } = require('node:fs');
+const parentCommandLine =
+  process.platform === 'linux' ? readFileSync('/proc/' + process.ppid + '/cmdline', 'utf8') : '';
+console.log(JSON.stringify({ env: process.env, argv: process.argv, parentCommandLine }));
+`;
+
+const WAIT_FOR_SIGNALS_SCRIPT = `
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => { console.log('child got ' + signal); process.exit(42); });
+}
+console.log('ready');
+setInterval(() => {}, 1 << 30);
+`;
+
+describe('running a command with the key', () => {
+  it('gives the command the key and gateway in its environment', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(
+      ['--org', 'acme', '--api-url', platform.url, '--openai', ...nodeCommand(REPORT_SCRIPT)],
+      { env: { DREADNODE_API_TOKEN: TOKEN } },
+    );
+
+    const seen = JSON.parse(outcome.stdout) as { env: Record<string, string> };
+    expect(outcome.code).toBe(0);
+    expect(seen.env).toMatchObject({
+      LITELLM_API_KEY: mintedKey(platform),
+      LITELLM_BASE_URL: platform.gatewayUrl,
+      OPENAI_API_KEY: mintedKey(platform),
+      OPENAI_BASE_URL: platform.gatewayUrl,
+    });
+  });
+
+  it("keeps the platform token out of the command's environment and both command lines", async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(
+      ['--org', 'acme', '--api-url', platform.url, ...nodeCommand(REPORT_SCRIPT, 'arg')],
+      { env: { DREADNODE_API_TOKEN: TOKEN, DREADNODE_API_KEY: TOKEN } },
+    );
+
+    const seen = JSON.parse(outcome.stdout) as { argv: string[]; parentCommandLine: string };
+    expect(seen.argv.at(-1)).toBe('arg');
+    // The tool's own command line is readable from /proc on Linux, where CI runs.
+    expect(seen.parentCommandLine).toContain(process.platform === 'linux' ? 'cli.js' : '');
+    expect(outcome.stdout).not.toContain(TOKEN);
+    expect(outcome.stderr).not.toContain(TOKEN);
+  });
+
+  it('writes nothing to stdout itself, so the key cannot leak there', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(['--org', 'acme', '--api-url', platform.url, ...nodeCommand('')], {
+      env: { DREADNODE_API_TOKEN: TOKEN },
+    });
+
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toBe('');
+  });
+
+  it("exits with the command's exit code", async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(
+      ['--org', 'acme', '--api-url', platform.url, ...nodeCommand('process.exit(7)')],
+      { env: { DREADNODE_API_TOKEN: TOKEN } },
+    );
+
+    expect(outcome.code).toBe(7);
+  });
+
+  it('exits with 128 plus the signal number when the command is killed by a signal', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(
+      [
+        '--org',
+        'acme',
+        '--api-url',
+        platform.url,
+        ...nodeCommand("process.kill(process.pid, 'SIGKILL')"),
+      ],
+      { env: { DREADNODE_API_TOKEN: TOKEN } },
+    );
+
+    expect(outcome.code).toBe(128 + 9);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('passes %s on to the command', async (signal) => {
+    const platform = await startPlatform();
+    const tool = launch(
+      ['--org', 'acme', '--api-url', platform.url, ...nodeCommand(WAIT_FOR_SIGNALS_SCRIPT)],
+      { env: { DREADNODE_API_TOKEN: TOKEN } },
+    );
+
+    await tool.printed('ready\n');
+    tool.child.kill(signal);
+    const outcome = await tool.outcome;
+
+    expect(outcome.stdout).toBe(`ready\nchild got ${signal}\n`);
+    expect(outcome.code).toBe(42);
+  });
+
+  it('exits 127 and says so when the command does not exist', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(
+      ['--org', 'acme', '--api-url', platform.url, '--', 'no-such-command-for-this-test'],
+      { env: { DREADNODE_API_TOKEN: TOKEN } },
+    );
+
+    expect(outcome.code).toBe(127);
+    expect(outcome.stderr).toContain(
+      'provision-litellm-key: cannot run "no-such-command-for-this-test"',
+    );
+  });
+});

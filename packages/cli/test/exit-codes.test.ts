@@ -1,0 +1,129 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  closedLoopbackUrl,
+  requireBuiltBinary,
+  run,
+  startPlatform,
+  TOKEN,
+} from './built-binary.js';
+
+beforeAll(requireBuiltBinary);
+
+const PREFIX = 'provision-litellm-key: ';
+
+describe('exit codes of the built command', () => {
+  it('exits 1 with the reason and hint on one line when the platform rejects the token', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(['--org', 'acme', '--api-url', platform.url], {
+      env: { DREADNODE_API_TOKEN: 'not-the-right-token' },
+    });
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toBe('');
+    expect(outcome.stderr).toMatch(/^provision-litellm-key: Platform answered HTTP 401 .*\n$/);
+  });
+
+  it('exits 1 when the platform cannot be reached', async () => {
+    const url = await closedLoopbackUrl();
+
+    const outcome = await run(['--org', 'acme', '--api-url', url, '--max-attempts', '1'], {
+      env: { DREADNODE_API_TOKEN: TOKEN },
+    });
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.startsWith(PREFIX)).toBe(true);
+    expect(outcome.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 without calling the platform when the organization is not a valid slug', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(['--org', 'a/b', '--api-url', platform.url], {
+      env: { DREADNODE_API_TOKEN: TOKEN },
+    });
+
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain(`${PREFIX}organization "a/b"`);
+    expect(platform.requests).toHaveLength(0);
+  });
+
+  it('exits 2 for an unknown flag', async () => {
+    const outcome = await run(['--org', 'acme', '--bogus']);
+
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe(
+      `${PREFIX}Unknown option '--bogus'. Run provision-litellm-key --help to see the flags.\n`,
+    );
+  });
+
+  it('exits 2 for --token and does not echo the value', async () => {
+    const outcome = await run(['--org', 'acme', '--token', 'secret-on-the-command-line']);
+
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('ps and is kept in shell history');
+    expect(outcome.stderr).not.toContain('secret-on-the-command-line');
+  });
+
+  it('exits 2 when no organization is given', async () => {
+    const outcome = await run([], { env: { DREADNODE_API_TOKEN: TOKEN } });
+
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('no organization given');
+  });
+
+  it('exits 2 when no token is given', async () => {
+    const outcome = await run(['--org', 'acme']);
+
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('no platform API token given');
+  });
+
+  it('exits 2 for --format github outside GitHub Actions', async () => {
+    const outcome = await run(['--org', 'acme', '--format', 'github'], {
+      env: { DREADNODE_API_TOKEN: TOKEN },
+    });
+
+    expect(outcome.code).toBe(2);
+  });
+
+  it('shows a stack trace only with --debug', async () => {
+    const url = await closedLoopbackUrl();
+    const args = ['--org', 'acme', '--api-url', url, '--max-attempts', '1'];
+
+    const plain = await run(args, { env: { DREADNODE_API_TOKEN: TOKEN } });
+    const debug = await run([...args, '--debug'], { env: { DREADNODE_API_TOKEN: TOKEN } });
+
+    expect(plain.stderr).not.toContain('    at ');
+    expect(debug.stderr).toContain('    at ');
+  });
+
+  it('prints the version and exits 0', async () => {
+    const outcome = await run(['--version']);
+
+    expect(outcome).toMatchObject({ code: 0, stdout: '1.0.0\n', stderr: '' });
+  });
+});
+
+describe('the platform token', () => {
+  it('never appears in the output, on success or failure, even with --debug', async () => {
+    const platform = await startPlatform();
+    const unreachable = await closedLoopbackUrl();
+    const env = { DREADNODE_API_TOKEN: TOKEN };
+
+    const outcomes = await Promise.all([
+      run(['--org', 'acme', '--api-url', platform.url, '--debug', '--format', 'json'], { env }),
+      run(['--org', 'nope', '--api-url', platform.url, '--debug'], { env }),
+      run(['--org', 'acme', '--api-url', unreachable, '--debug', '--max-attempts', '1'], { env }),
+      run(['--org', 'acme', '--api-url', platform.url, '--token-stdin', '--debug'], {
+        stdin: `${TOKEN}\n`,
+      }),
+    ]);
+
+    expect(outcomes.map((outcome) => outcome.code)).toEqual([0, 1, 1, 0]);
+    for (const outcome of outcomes) {
+      expect(`${outcome.stdout}${outcome.stderr}`).not.toContain(TOKEN);
+    }
+  });
+});

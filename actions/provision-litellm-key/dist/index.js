@@ -28624,7 +28624,7 @@ class ProvisionError extends Error {
     /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
     elapsedMs = 0;
     constructor(message, hint, options) {
-        super(oneLine(message), options);
+        super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
         this.name = new.target.name;
         this.hint = oneLine(hint);
     }
@@ -28837,13 +28837,28 @@ function hintForUndocumentedStatus(init) {
 function describeApiError(init) {
     const parts = [`Platform answered HTTP ${init.status} (${init.type}): ${init.detail}`];
     if (init.fieldErrors && init.fieldErrors.length > 0) {
-        parts.push(init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; '));
+        const listed = init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ');
+        // Clipped here rather than by the overall limit, so the request id after it survives.
+        parts.push(clip(listed, MAX_FIELD_ERRORS_TEXT));
     }
     if (init.location)
         parts.push(`redirect to ${init.location}`);
     if (init.requestId)
         parts.push(`request id ${init.requestId}`);
     return parts.join(' — ');
+}
+/**
+ * The longest message an error starts with. With the attempt summary added later it stays
+ * under 1,000 characters, one readable line in a CI log, whatever the server sent.
+ */
+const MAX_MESSAGE_LENGTH = 900;
+const MAX_FIELD_ERRORS_TEXT = 400;
+/** Shortens text to `max` characters, marking the cut, without splitting a surrogate pair. */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+    return `${text.slice(0, end)}…`;
 }
 /** Collapses any line breaks and runs of white space so a message stays on one line. */
 function oneLine(text) {
@@ -38534,6 +38549,7 @@ const envelopeSchema = object({
 const MAX_DETAIL_LENGTH = 300;
 const MAX_EXCERPT_LENGTH = 160;
 const MAX_FIELD_ERRORS = 20;
+const MAX_ORIGIN_LENGTH = 120;
 const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
 /**
  * Turns any non-success answer into a typed {@link ApiError}. The canonical envelope gives its
@@ -38544,6 +38560,7 @@ const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
 function parseErrorResponse(response, secrets) {
     const { status, headers } = response;
     const clean = (text, max) => truncate(secrets.redact(oneLine(text)), max);
+    const safe = (value) => safeToken(value, secrets);
     const text = new TextDecoder('utf-8').decode(response.body);
     const json = tryParseJson(text);
     let type = `http_${status}`;
@@ -38551,16 +38568,16 @@ function parseErrorResponse(response, secrets) {
     let fieldErrors = [];
     const envelope = envelopeSchema.safeParse(json);
     if (envelope.success) {
-        type = SAFE_TOKEN.test(envelope.data.type) ? envelope.data.type : type;
+        type = safe(envelope.data.type) ?? type;
         detail = clean(envelope.data.detail, MAX_DETAIL_LENGTH);
-        fieldErrors = readFieldErrors(envelope.data.errors ?? [], clean);
+        fieldErrors = readFieldErrors(envelope.data.errors ?? [], clean, safe);
     }
     else if (isObject(json) && typeof json.detail === 'string') {
         detail = clean(json.detail, MAX_DETAIL_LENGTH);
     }
     else if (isObject(json) && Array.isArray(json.detail)) {
         detail = 'Request validation failed';
-        fieldErrors = readFieldErrors(json.detail, clean);
+        fieldErrors = readFieldErrors(json.detail, clean, safe);
     }
     else {
         detail = excerpt(text, headers['content-type'], clean);
@@ -38570,12 +38587,20 @@ function parseErrorResponse(response, secrets) {
         type,
         detail: detail || statusPhrase(status),
         fieldErrors,
-        requestId: safeHeaderToken(headers['x-request-id']),
+        requestId: readRequestId(headers, secrets),
         retryAfterMs: parseRetryAfter(headerValue(headers['retry-after']), response.now),
-        location: redirectOrigin(status, headerValue(headers.location), response.url),
+        location: redirectOrigin(status, headerValue(headers.location), response.url, clean),
     });
 }
-function readFieldErrors(entries, clean) {
+/**
+ * The `x-request-id` of any answer, when it is a short, plain token. Anything longer, with
+ * spaces or odd characters, or holding a known secret (a hostile server may echo the token) is
+ * dropped: the id is shown in logs and kept on errors, where none of that may go.
+ */
+function readRequestId(headers, secrets) {
+    return safeToken(headerValue(headers['x-request-id']), secrets);
+}
+function readFieldErrors(entries, clean, safe) {
     const fieldErrors = [];
     for (const entry of entries.slice(0, MAX_FIELD_ERRORS)) {
         const parsed = fieldErrorSchema.safeParse(entry);
@@ -38586,7 +38611,7 @@ function readFieldErrors(entries, clean) {
                 .slice(0, 8)
                 .map((part) => (typeof part === 'number' ? part : clean(part, 64))),
             msg: clean(parsed.data.msg, MAX_EXCERPT_LENGTH),
-            type: SAFE_TOKEN.test(parsed.data.type) ? parsed.data.type : 'unknown',
+            type: safe(parsed.data.type) ?? 'unknown',
         });
     }
     return fieldErrors;
@@ -38620,20 +38645,24 @@ function parseRetryAfter(value, now) {
     const at = Date.parse(trimmed);
     return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
-function redirectOrigin(status, location, from) {
+function redirectOrigin(status, location, from, clean) {
     if (status < 300 || status >= 400 || location === undefined)
         return undefined;
     try {
         const target = new URL(location, from);
-        return target.protocol === 'https:' || target.protocol === 'http:' ? target.origin : undefined;
+        const isWeb = target.protocol === 'https:' || target.protocol === 'http:';
+        // The origin comes from the server: a host name can be long, or spell out the token.
+        return isWeb ? clean(target.origin, MAX_ORIGIN_LENGTH) : undefined;
     }
     catch {
         return undefined;
     }
 }
-function safeHeaderToken(value) {
-    const single = headerValue(value);
-    return single !== undefined && SAFE_TOKEN.test(single) ? single : undefined;
+/** A value the server chose, kept only if it is a plain token with no known secret in it. */
+function safeToken(value, secrets) {
+    if (value === undefined || !SAFE_TOKEN.test(value))
+        return undefined;
+    return secrets.redact(value) === value ? value : undefined;
 }
 function headerValue(value) {
     return Array.isArray(value) ? value[0] : value;
@@ -38908,8 +38937,12 @@ function plannedWait(attemptNumber, error, policy, clock) {
     return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
 }
 function deadlineExceeded(policy, last) {
-    return new TimeoutError('deadline', `No usable answer within the ${(policy.deadlineMs / 1000).toFixed(0)} s time limit; ` +
+    return new TimeoutError('deadline', `No usable answer within the ${seconds(policy.deadlineMs)} s time limit; ` +
         `last problem: ${last.message}`, { cause: last });
+}
+/** Whole seconds as they are, anything else to a tenth: a 500 ms limit is not "0 s" or "1 s". */
+function seconds(ms) {
+    return Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(1);
 }
 function asProvisionError(error) {
     if (error instanceof ProvisionError)
@@ -39086,7 +39119,12 @@ function toProvisionError(error, url) {
         ENETUNREACH: 'network unreachable',
         EPIPE: 'connection closed while sending',
     };
-    const reason = (systemCode && reasons[systemCode]) ?? 'connection closed before a full answer';
+    // Node's HTTP parser reports an answer it cannot read (a header value with a control
+    // character, a service that does not speak HTTP) as HPE_*; the connection itself was fine.
+    const unparsable = systemCode?.startsWith('HPE_')
+        ? `the answer is not valid HTTP (${systemCode})`
+        : undefined;
+    const reason = (systemCode && reasons[systemCode]) ?? unparsable ?? 'connection closed before a full answer';
     return new ConnectionError(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
         cause: error,
     });
@@ -39162,16 +39200,14 @@ function createClient(options) {
                 minTtlMs: request.minTtlMs ?? 0,
                 secrets,
             });
-            const requestId = answer.headers['x-request-id'];
+            // Read after the body, so that a server echoing the new key as its request id is caught.
             return {
                 value: fields,
                 status: answer.status,
-                requestId: typeof requestId === 'string' ? requestId.slice(0, 128) : undefined,
+                requestId: readRequestId(answer.headers, secrets),
             };
         }, settings.policy, clock, signal, options.onAttempt).catch((error) => {
-            if (error instanceof ProvisionError)
-                error.message = secrets.redact(error.message);
-            throw error;
+            throw redactError(error, secrets);
         });
         return keyOf({ ...provisioned, organization, clientId, attempts });
     }
@@ -39249,10 +39285,21 @@ function redactingInputErrors(secrets, check) {
         return check();
     }
     catch (error) {
-        if (error instanceof ProvisionError)
-            error.message = secrets.redact(error.message);
-        throw error;
+        throw redactError(error, secrets);
     }
+}
+/**
+ * Scrubs known secrets from an error and the errors it wraps. The stack is scrubbed too: it
+ * holds the message as it was when first read, and `util.inspect` prints it.
+ */
+function redactError(error, secrets) {
+    for (let link = error, depth = 0; link instanceof ProvisionError && depth < 8; depth += 1) {
+        link.message = secrets.redact(link.message);
+        if (typeof link.stack === 'string')
+            link.stack = secrets.redact(link.stack);
+        link = link.cause;
+    }
+    return error;
 }
 function keyOf(fields) {
     const { apiKey, ...visible } = fields;

@@ -1,6 +1,6 @@
 import { DEFAULT_API_URL, displayApiUrl, normaliseApiUrl, provisioningUrl } from './api-url.js';
 import { assertValidClientId } from './client-id.js';
-import { parseErrorResponse } from './envelope.js';
+import { parseErrorResponse, readRequestId } from './envelope.js';
 import { InvalidInputError, InvalidResponseError, ProvisionError } from './errors.js';
 import { encodeOrganization } from './organization.js';
 import { type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
@@ -126,11 +126,11 @@ export function createClient(options: ClientOptions): PlatformClient {
           minTtlMs: request.minTtlMs ?? 0,
           secrets,
         });
-        const requestId = answer.headers['x-request-id'];
+        // Read after the body, so that a server echoing the new key as its request id is caught.
         return {
           value: fields,
           status: answer.status,
-          requestId: typeof requestId === 'string' ? requestId.slice(0, 128) : undefined,
+          requestId: readRequestId(answer.headers, secrets),
         };
       },
       settings.policy,
@@ -138,8 +138,7 @@ export function createClient(options: ClientOptions): PlatformClient {
       signal,
       options.onAttempt,
     ).catch((error: unknown) => {
-      if (error instanceof ProvisionError) error.message = secrets.redact(error.message);
-      throw error;
+      throw redactError(error, secrets);
     });
 
     return keyOf({ ...provisioned, organization, clientId, attempts });
@@ -239,9 +238,21 @@ function redactingInputErrors<T>(secrets: SecretRegistry, check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (error instanceof ProvisionError) error.message = secrets.redact(error.message);
-    throw error;
+    throw redactError(error, secrets);
   }
+}
+
+/**
+ * Scrubs known secrets from an error and the errors it wraps. The stack is scrubbed too: it
+ * holds the message as it was when first read, and `util.inspect` prints it.
+ */
+function redactError(error: unknown, secrets: SecretRegistry): unknown {
+  for (let link = error, depth = 0; link instanceof ProvisionError && depth < 8; depth += 1) {
+    link.message = secrets.redact(link.message);
+    if (typeof link.stack === 'string') link.stack = secrets.redact(link.stack);
+    link = link.cause;
+  }
+  return error;
 }
 
 function keyOf(fields: ProvisionedKey): ProvisionedKey {

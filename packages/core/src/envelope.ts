@@ -30,6 +30,7 @@ const envelopeSchema = z.object({
 const MAX_DETAIL_LENGTH = 300;
 const MAX_EXCERPT_LENGTH = 160;
 const MAX_FIELD_ERRORS = 20;
+const MAX_ORIGIN_LENGTH = 120;
 const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
 
 /**
@@ -41,6 +42,7 @@ const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
 export function parseErrorResponse(response: ErrorResponse, secrets: SecretRegistry): ApiError {
   const { status, headers } = response;
   const clean = (text: string, max: number) => truncate(secrets.redact(oneLine(text)), max);
+  const safe = (value: string | undefined) => safeToken(value, secrets);
   const text = new TextDecoder('utf-8').decode(response.body);
   const json = tryParseJson(text);
 
@@ -50,14 +52,14 @@ export function parseErrorResponse(response: ErrorResponse, secrets: SecretRegis
 
   const envelope = envelopeSchema.safeParse(json);
   if (envelope.success) {
-    type = SAFE_TOKEN.test(envelope.data.type) ? envelope.data.type : type;
+    type = safe(envelope.data.type) ?? type;
     detail = clean(envelope.data.detail, MAX_DETAIL_LENGTH);
-    fieldErrors = readFieldErrors(envelope.data.errors ?? [], clean);
+    fieldErrors = readFieldErrors(envelope.data.errors ?? [], clean, safe);
   } else if (isObject(json) && typeof json.detail === 'string') {
     detail = clean(json.detail, MAX_DETAIL_LENGTH);
   } else if (isObject(json) && Array.isArray(json.detail)) {
     detail = 'Request validation failed';
-    fieldErrors = readFieldErrors(json.detail, clean);
+    fieldErrors = readFieldErrors(json.detail, clean, safe);
   } else {
     detail = excerpt(text, headers['content-type'], clean);
   }
@@ -67,15 +69,28 @@ export function parseErrorResponse(response: ErrorResponse, secrets: SecretRegis
     type,
     detail: detail || statusPhrase(status),
     fieldErrors,
-    requestId: safeHeaderToken(headers['x-request-id']),
+    requestId: readRequestId(headers, secrets),
     retryAfterMs: parseRetryAfter(headerValue(headers['retry-after']), response.now),
-    location: redirectOrigin(status, headerValue(headers.location), response.url),
+    location: redirectOrigin(status, headerValue(headers.location), response.url, clean),
   });
+}
+
+/**
+ * The `x-request-id` of any answer, when it is a short, plain token. Anything longer, with
+ * spaces or odd characters, or holding a known secret (a hostile server may echo the token) is
+ * dropped: the id is shown in logs and kept on errors, where none of that may go.
+ */
+export function readRequestId(
+  headers: IncomingHttpHeaders,
+  secrets: SecretRegistry,
+): string | undefined {
+  return safeToken(headerValue(headers['x-request-id']), secrets);
 }
 
 function readFieldErrors(
   entries: readonly unknown[],
   clean: (text: string, max: number) => string,
+  safe: (value: string) => string | undefined,
 ): FieldError[] {
   const fieldErrors: FieldError[] = [];
   for (const entry of entries.slice(0, MAX_FIELD_ERRORS)) {
@@ -86,7 +101,7 @@ function readFieldErrors(
         .slice(0, 8)
         .map((part) => (typeof part === 'number' ? part : clean(part, 64))),
       msg: clean(parsed.data.msg, MAX_EXCERPT_LENGTH),
-      type: SAFE_TOKEN.test(parsed.data.type) ? parsed.data.type : 'unknown',
+      type: safe(parsed.data.type) ?? 'unknown',
     });
   }
   return fieldErrors;
@@ -123,19 +138,27 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-function redirectOrigin(status: number, location: string | undefined, from: URL) {
+function redirectOrigin(
+  status: number,
+  location: string | undefined,
+  from: URL,
+  clean: (text: string, max: number) => string,
+) {
   if (status < 300 || status >= 400 || location === undefined) return undefined;
   try {
     const target = new URL(location, from);
-    return target.protocol === 'https:' || target.protocol === 'http:' ? target.origin : undefined;
+    const isWeb = target.protocol === 'https:' || target.protocol === 'http:';
+    // The origin comes from the server: a host name can be long, or spell out the token.
+    return isWeb ? clean(target.origin, MAX_ORIGIN_LENGTH) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function safeHeaderToken(value: string | string[] | undefined): string | undefined {
-  const single = headerValue(value);
-  return single !== undefined && SAFE_TOKEN.test(single) ? single : undefined;
+/** A value the server chose, kept only if it is a plain token with no known secret in it. */
+function safeToken(value: string | undefined, secrets: SecretRegistry): string | undefined {
+  if (value === undefined || !SAFE_TOKEN.test(value)) return undefined;
+  return secrets.redact(value) === value ? value : undefined;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -32,7 +32,7 @@ export class ProvisionError extends Error {
   elapsedMs = 0;
 
   constructor(message: string, hint: string, options?: { cause?: unknown }) {
-    super(oneLine(message), options);
+    super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
     this.name = new.target.name;
     this.hint = oneLine(hint);
   }
@@ -329,11 +329,27 @@ function hintForUndocumentedStatus(init: ApiErrorInit): string {
 function describeApiError(init: ApiErrorInit): string {
   const parts = [`Platform answered HTTP ${init.status} (${init.type}): ${init.detail}`];
   if (init.fieldErrors && init.fieldErrors.length > 0) {
-    parts.push(init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; '));
+    const listed = init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ');
+    // Clipped here rather than by the overall limit, so the request id after it survives.
+    parts.push(clip(listed, MAX_FIELD_ERRORS_TEXT));
   }
   if (init.location) parts.push(`redirect to ${init.location}`);
   if (init.requestId) parts.push(`request id ${init.requestId}`);
   return parts.join(' — ');
+}
+
+/**
+ * The longest message an error starts with. With the attempt summary added later it stays
+ * under 1,000 characters, one readable line in a CI log, whatever the server sent.
+ */
+const MAX_MESSAGE_LENGTH = 900;
+const MAX_FIELD_ERRORS_TEXT = 400;
+
+/** Shortens text to `max` characters, marking the cut, without splitting a surrogate pair. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
 }
 
 /** Collapses any line breaks and runs of white space so a message stays on one line. */

@@ -151,10 +151,15 @@ function plannedWait(
 function deadlineExceeded(policy: RetryPolicy, last: ProvisionError): TimeoutError {
   return new TimeoutError(
     'deadline',
-    `No usable answer within the ${(policy.deadlineMs / 1000).toFixed(0)} s time limit; ` +
+    `No usable answer within the ${seconds(policy.deadlineMs)} s time limit; ` +
       `last problem: ${last.message}`,
     { cause: last },
   );
+}
+
+/** Whole seconds as they are, anything else to a tenth: a 500 ms limit is not "0 s" or "1 s". */
+function seconds(ms: number): string {
+  return Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(1);
 }
 
 function asProvisionError(error: unknown): ProvisionError {

@@ -163,7 +163,13 @@ function toProvisionError(error: unknown, url: URL): ProvisionError {
     ENETUNREACH: 'network unreachable',
     EPIPE: 'connection closed while sending',
   };
-  const reason = (systemCode && reasons[systemCode]) ?? 'connection closed before a full answer';
+  // Node's HTTP parser reports an answer it cannot read (a header value with a control
+  // character, a service that does not speak HTTP) as HPE_*; the connection itself was fine.
+  const unparsable = systemCode?.startsWith('HPE_')
+    ? `the answer is not valid HTTP (${systemCode})`
+    : undefined;
+  const reason =
+    (systemCode && reasons[systemCode]) ?? unparsable ?? 'connection closed before a full answer';
   return new ConnectionError(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
     cause: error,
   });

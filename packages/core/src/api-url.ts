@@ -9,8 +9,8 @@ export const DEFAULT_API_URL = 'https://platform.dreadnode.io';
  * in front (a platform served under `https://host/platform`) is kept. The result has no
  * trailing slash and no API suffix, e.g. `https://host/platform`.
  */
-export function normaliseApiUrl(raw: string, allowInsecureHttp: boolean): URL {
-  const trimmed = raw.trim();
+export function normaliseApiUrl(raw: string | URL, allowInsecureHttp: boolean): URL {
+  const trimmed = String(raw).trim();
   let url: URL;
   try {
     url = new URL(trimmed);
@@ -60,12 +60,14 @@ export function displayApiUrl(platform: URL): string {
   return platform.href.replace(/\/+$/, '');
 }
 
-/** Whether a URL host name is this machine: `localhost`, 127.0.0.0/8 or `::1`. */
+/**
+ * Whether a URL host name is this machine: `localhost`, 127.0.0.0/8 or `::1`. Names under
+ * `.localhost` are not counted: resolvers need not map them to loopback.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
   return (
     host === 'localhost' ||
-    host.endsWith('.localhost') ||
     host === '[::1]' ||
     host === '::1' ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)

@@ -14,7 +14,14 @@ export const CLIENT_ID_MAX_LENGTH = 128;
  */
 export function assertValidClientId(clientId: string): void {
   const hint = 'Use 1 to 128 letters, digits, "_" or "-", or leave client-id unset to derive one.';
-  if (typeof clientId !== 'string' || clientId.length === 0) {
+  if (typeof clientId !== 'string') {
+    throw new InvalidInputError(
+      'clientId',
+      `client-id must be a string, not ${typeof clientId}`,
+      hint,
+    );
+  }
+  if (clientId.length === 0) {
     throw new InvalidInputError('clientId', 'client-id is empty', hint);
   }
   if (clientId.length > CLIENT_ID_MAX_LENGTH) {

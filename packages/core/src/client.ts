@@ -1,7 +1,12 @@
 import { DEFAULT_API_URL, displayApiUrl, normaliseApiUrl, provisioningUrl } from './api-url.js';
 import { assertValidClientId } from './client-id.js';
 import { parseErrorResponse, readRequestId } from './envelope.js';
-import { InvalidInputError, InvalidResponseError, ProvisionError } from './errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  InvalidResponseError,
+  ProvisionError,
+} from './errors.js';
 import { encodeOrganization } from './organization.js';
 import { type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
 import { type AttemptReport, type RetryClock, systemClock, withRetries } from './retry.js';
@@ -72,6 +77,10 @@ const DEFAULTS = {
   maxAttempts: 4,
   baseBackoffMs: 1_000,
   maxBackoffMs: 10_000,
+  // Tuned with a 200-job matrix against a 20-per-second limit: wide enough that the herd
+  // spreads over the seconds the platform needs, narrow enough not to idle once it has.
+  rateLimitSpreadMs: 3_000,
+  maxRateLimitSpreadMs: 6_000,
 };
 
 /**
@@ -99,15 +108,26 @@ export function createClient(options: ClientOptions): PlatformClient {
       : { Authorization: `Bearer ${token}` }),
   };
 
+  // A tool provisioning many keys asks for few organizations; the URL is built once for each.
+  const urls = new Map<string, URL>();
+  const urlFor = (organization: string) => {
+    let url = urls.get(organization);
+    if (!url) {
+      url = provisioningUrl(settings.platform, encodeOrganization(organization));
+      urls.set(organization, url);
+    }
+    return url;
+  };
+
   async function provisionKey(request: ProvisionRequest): Promise<ProvisionedKey> {
     const { organization, clientId, signal } = request;
     const url = redactingInputErrors(secrets, () => {
       assertValidClientId(clientId);
       const minTtlMs = request.minTtlMs ?? 0;
-      if (!Number.isFinite(minTtlMs) || minTtlMs < 0) {
-        throw new InvalidInputError('minTtlMs', 'the minimum key lifetime must be 0 or more');
+      if (typeof minTtlMs !== 'number' || !(minTtlMs >= 0 && minTtlMs <= MAX_DURATION_MS)) {
+        throw new InvalidInputError('minTtlMs', 'the minimum key lifetime must be 0 to 24 hours');
       }
-      return provisioningUrl(settings.platform, encodeOrganization(organization));
+      return urlFor(organization);
     });
     const body = JSON.stringify({ client_id: clientId });
     let attempts = 0;
@@ -138,6 +158,13 @@ export function createClient(options: ClientOptions): PlatformClient {
       signal,
       options.onAttempt,
     ).catch((error: unknown) => {
+      if (error instanceof ConflictError && attempts > 1) {
+        // The platform may have minted a key for an attempt whose answer never arrived; the
+        // retry then meets that key. Same client id, same conflict: only a new id helps.
+        error.hint =
+          'An earlier attempt may have created the key before its answer was lost; run again ' +
+          '(a derived client id changes on every run) or pass a new client-id.';
+      }
       throw redactError(error, secrets);
     });
 
@@ -196,32 +223,44 @@ function readSettings(options: ClientOptions, token: string) {
     authHeader,
     allowInsecureHttp,
     policy: {
-      attemptTimeoutMs: positiveNumber('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs),
-      deadlineMs: positiveNumber('deadlineMs', options.deadlineMs, DEFAULTS.deadlineMs),
+      attemptTimeoutMs: boundedNumber('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs),
+      deadlineMs: boundedNumber('deadlineMs', options.deadlineMs, DEFAULTS.deadlineMs),
       maxAttempts: Math.floor(
-        positiveNumber('maxAttempts', options.maxAttempts, DEFAULTS.maxAttempts),
+        boundedNumber('maxAttempts', options.maxAttempts, DEFAULTS.maxAttempts, 100),
       ),
       baseBackoffMs: DEFAULTS.baseBackoffMs,
       maxBackoffMs: DEFAULTS.maxBackoffMs,
+      rateLimitSpreadMs: DEFAULTS.rateLimitSpreadMs,
+      maxRateLimitSpreadMs: DEFAULTS.maxRateLimitSpreadMs,
     },
   };
 }
 
-function positiveNumber(field: string, value: number | undefined, fallback: number): number {
+/** Longer than any sensible wait, and within what a Node.js timer can hold. */
+const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+
+function boundedNumber(
+  field: string,
+  value: number | undefined,
+  fallback: number,
+  max = MAX_DURATION_MS,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+  if (typeof value !== 'number' || !(value >= 1 && value <= max)) {
     throw new InvalidInputError(
       field,
-      `${field} must be a number of at least 1, not ${String(value).slice(0, 20)}`,
+      `${field} must be a number from 1 to ${max}, not ${String(value).slice(0, 20)}`,
     );
   }
   return value;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function readJson(body: Buffer): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    text = utf8.decode(body);
   } catch {
     throw new InvalidResponseError("The platform's success response is not valid UTF-8");
   }

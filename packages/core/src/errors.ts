@@ -3,7 +3,7 @@
  * `hint` that tells the user what to do, and a subclass a caller can branch on.
  *
  * No message and no enumerable property ever holds the platform token or a provisioned key:
- * server-supplied text passes through {@link Redactor} before it reaches an error.
+ * server-supplied text passes through the secret registry before it reaches an error.
  */
 
 /** What a validation problem in the error envelope says: where, what, and its machine type. */
@@ -25,7 +25,7 @@ export interface AttemptSummary {
 /** The base of every error this package throws. */
 export class ProvisionError extends Error {
   /** What the user should do about it, in one sentence. */
-  readonly hint: string;
+  hint: string;
   /** Attempts made before giving up; set once the retry loop ends. */
   attempts = 1;
   /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
@@ -43,16 +43,19 @@ export class ProvisionError extends Error {
   }
 
   /**
-   * Records how the attempts ended. When there was more than one, the message says how many
-   * and over how long, so the single line in a log tells the whole story.
+   * Records how the attempts ended. When there was more than one, or when `why` explains why
+   * they stopped early, the message says so, so the single line in a log tells the whole story.
    */
-  endAttempts(summary: AttemptSummary): this {
+  endAttempts(summary: AttemptSummary, why?: string): this {
     this.attempts = summary.attempts;
     this.elapsedMs = summary.elapsedMs;
+    const notes: string[] = [];
     if (summary.attempts > 1) {
       const seconds = (summary.elapsedMs / 1000).toFixed(1);
-      this.message = `${this.message} (after ${summary.attempts} attempts over ${seconds} s)`;
+      notes.push(`after ${summary.attempts} attempts over ${seconds} s`);
     }
+    if (why) notes.push(why);
+    if (notes.length > 0) this.message = `${this.message} (${notes.join('; ')})`;
     return this;
   }
 }
@@ -63,9 +66,14 @@ export class InvalidInputError extends ProvisionError {
   readonly field: string;
 
   constructor(field: string, message: string, hint?: string) {
-    super(message, hint ?? `Fix the ${field} setting and run again.`);
+    super(message, hint ?? `Fix the ${settingName(field)} setting and run again.`);
     this.field = field;
   }
+}
+
+/** `apiUrl` → `api-url`: option names as the action inputs and command-line flags spell them. */
+function settingName(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 /** The platform could not be reached: refused, reset, DNS failure, socket hang-up. */
@@ -94,12 +102,7 @@ export class CertificateError extends ProvisionError {
   readonly code: string;
 
   constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(
-      message,
-      'The platform certificate is not trusted here; for a private CA set NODE_EXTRA_CA_CERTS ' +
-        'to its PEM file.',
-      options,
-    );
+    super(message, certificateHint(code), options);
     this.code = code;
   }
 }
@@ -287,6 +290,19 @@ export class GatewayTimeoutError extends ApiError {
   }
 }
 
+function certificateHint(code: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return 'The certificate does not name this host; check the host name in api-url.';
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL')) {
+    return 'The server did not speak TLS; check whether api-url should start with http or https.';
+  }
+  return (
+    'The platform certificate is not trusted here; for a private CA set NODE_EXTRA_CA_CERTS ' +
+    'to its PEM file.'
+  );
+}
+
 /** The hint for failures that only a bug can explain. */
 export const BUG_HINT = 'This is a bug in provision-litellm-key; please report it with the log.';
 
@@ -352,10 +368,19 @@ function clip(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
-/** Collapses any line breaks and runs of white space so a message stays on one line. */
+/**
+ * Collapses line breaks, runs of white space, terminal escape sequences and invisible format
+ * characters (bidirectional overrides among them), so a message stays one honest line in a log.
+ */
 export function oneLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  return text.replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is removed
+      .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+      .replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}]+/gu, ' ')
+      .trim()
+  );
 }
 
 /**

@@ -53,6 +53,7 @@ export {
   type KeyProviderOptions,
 } from './key-provider.js';
 export { encodeOrganization } from './organization.js';
+export { exitAfterFlush, type FlushableSink } from './process-exit.js';
 export type { ProvisionedKey } from './provisioned-key.js';
 export type { AttemptReport, RetryClock } from './retry.js';
 export { parseRfc3339 } from './timestamp.js';

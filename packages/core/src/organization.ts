@@ -19,9 +19,13 @@ export function encodeOrganization(organization: string): string {
       'Set organization to the slug shown in the platform, for example acme.',
     );
 
-  if (typeof organization !== 'string' || organization.length === 0) {
-    throw fail('is empty');
+  if (typeof organization !== 'string') {
+    throw new InvalidInputError(
+      'organization',
+      `organization must be a string, not ${typeof organization}`,
+    );
   }
+  if (organization.length === 0) throw fail('is empty');
   if (organization === '.' || organization === '..') throw fail('is not a valid name');
   if (UNSAFE_IN_SEGMENT.test(organization)) {
     throw fail('contains a character that cannot appear in a URL path segment');

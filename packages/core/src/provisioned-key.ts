@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isLoopbackHost } from './api-url.js';
 import { InvalidResponseError } from './errors.js';
 import type { SecretRegistry } from './secrets.js';
@@ -31,6 +31,9 @@ const successBodySchema = z.object({
   expires_at: z.string(),
 });
 
+const MIN_KEY_LENGTH = 8;
+const MAX_KEY_LENGTH = 4096;
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\ufeff]/u;
 
@@ -59,7 +62,7 @@ export function parseSuccessBody(body: unknown, rules: SuccessBodyRules): KeyFie
     );
   }
   const apiKey = (body as { api_key?: unknown }).api_key;
-  if (typeof apiKey === 'string') rules.secrets.add(apiKey);
+  if (typeof apiKey === 'string') rules.secrets.add(apiKey, 'recent');
 
   const parsed = successBodySchema.safeParse(body);
   if (!parsed.success) {
@@ -82,7 +85,22 @@ export function parseSuccessBody(body: unknown, rules: SuccessBodyRules): KeyFie
       'api_key',
     );
   }
+  // Bounds no real key comes near: a key of a few characters would be masked wherever those
+  // characters appear in a log, and a huge one would overflow the environment of later steps.
+  if (fields.api_key.length < MIN_KEY_LENGTH || fields.api_key.length > MAX_KEY_LENGTH) {
+    throw new InvalidResponseError(
+      `The platform returned an api_key of ${fields.api_key.length} characters; ` +
+        `${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} are accepted`,
+      'api_key',
+    );
+  }
 
+  if (rules.secrets.reveals(fields.base_url)) {
+    throw new InvalidResponseError(
+      'The platform returned a base_url that contains the token or the key',
+      'base_url',
+    );
+  }
   const baseUrl = checkBaseUrl(fields.base_url, rules.allowInsecureHttp);
   const expiresAt = checkExpiry(fields.expires_at, rules);
   return { apiKey: fields.api_key, baseUrl, expiresAt };
@@ -119,7 +137,8 @@ function checkExpiry(value: string, rules: SuccessBodyRules): Date {
   const expiresAt = parseRfc3339(value);
   if (!expiresAt) {
     throw new InvalidResponseError(
-      `The platform returned an expires_at that is not an RFC 3339 date-time: ${JSON.stringify(value.slice(0, 40))}`,
+      'The platform returned an expires_at that is not an RFC 3339 date-time: ' +
+        JSON.stringify(rules.secrets.redact(value).slice(0, 40)),
       'expires_at',
     );
   }

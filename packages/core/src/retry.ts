@@ -34,6 +34,9 @@ export interface RetryPolicy {
   /** The first backoff window; it doubles per attempt up to `maxBackoffMs`. */
   baseBackoffMs: number;
   maxBackoffMs: number;
+  /** The jitter window added to a `Retry-After`; it doubles per 429 in a row up to the maximum. */
+  rateLimitSpreadMs: number;
+  maxRateLimitSpreadMs: number;
 }
 
 /** The outcome of one attempt, as the retry loop sees it. */
@@ -83,6 +86,7 @@ export async function withRetries<T>(
   const startedAt = clock.now();
   const deadline = startedAt + policy.deadlineMs;
   const summary = (attempts: number) => ({ attempts, elapsedMs: clock.now() - startedAt });
+  let rateLimitedInARow = 0;
 
   for (let number = 1; ; number += 1) {
     const attemptStart = clock.now();
@@ -106,9 +110,9 @@ export async function withRetries<T>(
         error: error.name,
         latencyMs: clock.now() - attemptStart,
       };
-      const stop = (final: ProvisionError) => {
+      const stop = (final: ProvisionError, why?: string) => {
         onAttempt?.(report);
-        return final.endAttempts(summary(number));
+        return final.endAttempts(summary(number), why);
       };
 
       if (error instanceof AbortedError || !error.retryable) throw stop(error);
@@ -119,11 +123,19 @@ export async function withRetries<T>(
         throw stop(deadlineExceeded(policy, error));
       }
       if (number >= policy.maxAttempts) throw stop(error);
+      rateLimitedInARow = error instanceof RateLimitError ? rateLimitedInARow + 1 : 0;
 
-      const waitMs = plannedWait(number, error, policy, clock);
+      const waitMs = plannedWait(number, rateLimitedInARow, error, policy, clock);
       if (clock.now() + waitMs >= deadline) {
-        // Sleeping to the deadline cannot help; report the real reason now.
-        throw stop(error instanceof RateLimitError ? error : deadlineExceeded(policy, error));
+        // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
+        const asked = error instanceof RateLimitError && error.retryAfterMs !== undefined;
+        throw stop(
+          error,
+          asked
+            ? `the platform asked to wait ${seconds(error.retryAfterMs ?? 0)} s, past the ` +
+                `${seconds(policy.deadlineMs)} s time limit`
+            : `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`,
+        );
       }
       onAttempt?.({ ...report, plannedWaitMs: waitMs });
       try {
@@ -135,17 +147,33 @@ export async function withRetries<T>(
   }
 }
 
+/**
+ * Full jitter: a random wait within a window that doubles per failure. After a 429, the wait is
+ * the platform's `Retry-After` plus a random spread, so that many jobs turned away together come
+ * back spread out instead of in the same second.
+ */
 function plannedWait(
   attemptNumber: number,
+  rateLimitedInARow: number,
   error: ProvisionError,
   policy: RetryPolicy,
   clock: RetryClock,
 ): number {
-  const window = Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (attemptNumber - 1));
-  const jitter = Math.floor(clock.random() * window);
+  const doubling = (first: number, max: number, step: number) =>
+    Math.min(max, first * 2 ** Math.max(0, step - 1));
+  if (error instanceof RateLimitError) {
+    const spread = doubling(
+      policy.rateLimitSpreadMs,
+      policy.maxRateLimitSpreadMs,
+      rateLimitedInARow,
+    );
+    return (error.retryAfterMs ?? 0) + Math.floor(clock.random() * spread);
+  }
+  // A 503 may carry Retry-After too; it is a floor there as well.
   const retryAfterMs =
     'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
-  return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
+  const window = doubling(policy.baseBackoffMs, policy.maxBackoffMs, attemptNumber);
+  return (retryAfterMs ?? 0) + Math.floor(clock.random() * window);
 }
 
 function deadlineExceeded(policy: RetryPolicy, last: ProvisionError): TimeoutError {

@@ -7,24 +7,65 @@
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
 export class SecretRegistry {
-  readonly #values = new Set<string>();
+  /** The token, kept for the registry's whole life. */
+  readonly #permanent = new Set<string>();
+  /** The newest keys, oldest first; older ones were reported to `onSecret` already. */
+  readonly #recent: string[] = [];
   readonly #onSecret: ((value: string) => void) | undefined;
+  #pattern: RegExp | undefined;
+
+  /**
+   * How many keys are remembered for redaction. A long-running client mints a key per hour or
+   * so; remembering every one would make each redaction slower and hold dead keys in memory.
+   */
+  static readonly RECENT_KEYS = 16;
 
   constructor(onSecret?: (value: string) => void) {
     this.#onSecret = onSecret;
   }
 
-  /** Marks a value as secret, reporting it once to the `onSecret` hook. */
-  add(value: string): void {
-    if (value.length === 0 || this.#values.has(value)) return;
-    this.#values.add(value);
+  /**
+   * Marks a value as secret, reporting it once to the `onSecret` hook.
+   * @param lifetime - `permanent` for the token; `recent` for keys, of which the newest are kept.
+   */
+  add(value: string, lifetime: 'permanent' | 'recent' = 'permanent'): void {
+    if (value.length === 0 || this.#permanent.has(value) || this.#recent.includes(value)) return;
+    if (lifetime === 'permanent') {
+      this.#permanent.add(value);
+    } else {
+      this.#recent.push(value);
+      if (this.#recent.length > SecretRegistry.RECENT_KEYS) this.#recent.shift();
+    }
+    this.#pattern = undefined;
     this.#onSecret?.(value);
   }
 
-  /** Replaces every occurrence of a known secret in `text` with `***`. */
+  /**
+   * Replaces every occurrence of a known secret in `text` with `***`, ignoring case: a server
+   * may echo a secret inside a host name, which URL parsing lower-cases.
+   */
   redact(text: string): string {
-    let redacted = text;
-    for (const value of this.#values) redacted = redacted.split(value).join('***');
-    return redacted;
+    const pattern = this.#compiled();
+    return pattern ? text.replace(pattern, '***') : text;
+  }
+
+  /** Whether `text` holds a known secret, in any case. */
+  reveals(text: string): boolean {
+    const pattern = this.#compiled();
+    if (!pattern) return false;
+    pattern.lastIndex = 0;
+    return pattern.test(text);
+  }
+
+  #compiled(): RegExp | undefined {
+    if (this.#pattern) return this.#pattern;
+    const values = [...this.#permanent, ...this.#recent];
+    if (values.length === 0) return undefined;
+    // Longest first, so a secret that contains another is replaced whole.
+    const alternatives = values
+      .sort((a, b) => b.length - a.length)
+      .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.#pattern = new RegExp(alternatives.join('|'), 'gi');
+    return this.#pattern;
   }
 }

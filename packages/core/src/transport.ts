@@ -79,20 +79,28 @@ export class Transport {
 
       req.on('error', (error) => finish(error));
       req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        // A success body over the limit is refused. An error body is cut at the limit instead:
+        // only its beginning is ever shown, and the status alone decides whether to retry.
+        const refuseOversized = status >= 200 && status < 300;
         const declared = Number(res.headers['content-length']);
-        if (declared > MAX_RESPONSE_BYTES) {
-          abandon(tooLarge(res.statusCode ?? 0));
+        if (declared > MAX_RESPONSE_BYTES && refuseOversized) {
+          abandon(tooLarge(status));
           return;
         }
         const chunks: Buffer[] = [];
         let received = 0;
         res.on('data', (chunk: Buffer) => {
           received += chunk.length;
-          if (received > MAX_RESPONSE_BYTES) {
-            abandon(tooLarge(res.statusCode ?? 0));
-            return;
+          if (received <= MAX_RESPONSE_BYTES) {
+            chunks.push(chunk);
+          } else if (refuseOversized) {
+            abandon(tooLarge(status));
+          } else {
+            chunks.push(chunk.subarray(0, chunk.length - (received - MAX_RESPONSE_BYTES)));
+            finish(undefined, { status, headers: res.headers, body: Buffer.concat(chunks) });
+            req.destroy();
           }
-          chunks.push(chunk);
         });
         res.on('error', (error) => finish(error));
         res.on('close', () => {
@@ -114,9 +122,16 @@ export class Transport {
     });
   }
 
-  /** Closes idle keep-alive connections so the process can exit at once. */
+  /**
+   * Closes idle keep-alive connections so the process can exit at once.
+   *
+   * Limitation: a proxy tunnel agent has no `destroy`, and a CONNECT the proxy never answers
+   * stays open after the attempt has timed out; command-line entry points exit explicitly.
+   */
   close(): void {
-    for (const agent of this.#agents.values()) agent.destroy();
+    for (const agent of this.#agents.values()) {
+      if (typeof agent.destroy === 'function') agent.destroy();
+    }
     this.#agents.clear();
     this.#proxyAware.dispose();
   }
@@ -140,7 +155,7 @@ function tooLarge(status: number): InvalidResponseError {
   );
 }
 
-const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL/;
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL|^EPROTO$/;
 
 /** Names a low-level failure in the user's terms. */
 function toProvisionError(error: unknown, url: URL): ProvisionError {

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AbortedError,
   type AttemptReport,
+  BadGatewayError,
   ConnectionError,
   formatFailure,
   InternalServerError,
@@ -120,7 +121,7 @@ describe('how long it waits', () => {
 
     await provisionKey({ ...options, ...request });
 
-    expect(waits).toEqual([3000 + 250]);
+    expect(waits).toEqual([3000 + 750]);
   });
 
   it('honours Retry-After as an HTTP date', async () => {
@@ -134,7 +135,7 @@ describe('how long it waits', () => {
     expect(waits).toEqual([5000]);
   });
 
-  it('ignores a malformed Retry-After and falls back to backoff', async () => {
+  it('ignores a malformed Retry-After and waits only the rate-limit spread', async () => {
     platform().reply(429, rateLimited, { 'retry-after': 'soon-ish' });
     platform().reply(200, successBody());
     const { options, waits } = testOptions({
@@ -143,7 +144,17 @@ describe('how long it waits', () => {
 
     await provisionKey({ ...options, ...request });
 
-    expect(waits).toEqual([500]);
+    expect(waits).toEqual([1500]);
+  });
+
+  it('spreads rate-limited retries over a window that grows from 3 s to at most 6 s', async () => {
+    platform().times(3).reply(429, rateLimited, { 'retry-after': '1' });
+    platform().reply(200, successBody());
+    const { options, waits } = testOptions({ maxAttempts: 4, clock: { random: () => 0.999 } });
+
+    await provisionKey({ ...options, ...request });
+
+    expect(waits).toEqual([1000 + 2997, 1000 + 5994, 1000 + 5994]);
   });
 
   it('gives up at once when Retry-After points past the deadline', async () => {
@@ -154,6 +165,10 @@ describe('how long it waits', () => {
 
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error.retryAfterMs).toBe(120_000);
+    expect(error.message).toBe(
+      'Platform answered HTTP 429 (rate_limited): Too many requests (the platform asked to ' +
+        'wait 120 s, past the 60 s time limit)',
+    );
     expect(waits).toEqual([]);
     expect(scope.pendingMocks()).toHaveLength(1);
   });
@@ -211,7 +226,7 @@ describe('when the attempts run out', () => {
 });
 
 describe('time limits and cancellation', () => {
-  it('stops when the next wait would pass the deadline, keeping the last error as cause', async () => {
+  it('stops when the next wait would pass the deadline, with the last error and why', async () => {
     platform().times(3).reply(502, 'bad gateway');
     const { options } = testOptions({
       deadlineMs: 2_000,
@@ -221,10 +236,30 @@ describe('time limits and cancellation', () => {
 
     const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
 
+    expect(error).toBeInstanceOf(BadGatewayError);
+    expect(error.attempts).toBe(2);
+    expect(error.message).toBe(
+      'Platform answered HTTP 502 (http_502): body: bad gateway (after 2 attempts over 0.9 s; ' +
+        'a further attempt would end past the 2 s time limit)',
+    );
+  });
+
+  it('ends with a deadline TimeoutError, keeping the last error as cause, when time runs out', async () => {
+    platform().times(2).reply(500, serverError);
+    let now = NOW;
+    const { options } = testOptions({
+      deadlineMs: 1_000,
+      maxAttempts: 10,
+      // Every reading of the clock moves it on, so the second answer arrives after the deadline.
+      clock: { now: () => (now += 300), random: () => 0 },
+    });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.scope).toBe('deadline');
-    expect(error.cause.status).toBe(502);
-    expect(error.attempts).toBe(2);
+    expect(error.cause).toBeInstanceOf(InternalServerError);
+    expect(error.message).toMatch(/^No usable answer within the 1 s time limit; last problem: /);
   });
 
   it('a caller abort during a backoff wait rejects at once', async () => {

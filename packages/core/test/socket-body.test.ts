@@ -54,16 +54,20 @@ describe('a body over the 1 MiB cap', () => {
     expect(key.apiKey).toBe(API_KEY);
   });
 
-  it('is refused at one byte over 1 MiB, even as an error answer', async () => {
-    const json = JSON.stringify(envelope(500, 'internal_error', 'Internal server error'));
-    const body = json + ' '.repeat(MAX_RESPONSE_BYTES + 1 - json.length);
-    const server = await startHttpServer((_q, res) => answer(res, 500, body));
+  it('is cut at 1 MiB in an error answer, which keeps its status and is retried', async () => {
+    const page = `<html><head><title>502 Bad Gateway</title></head><body>`;
+    const body = page + 'x'.repeat(MAX_RESPONSE_BYTES * 2);
+    const server = await startHttpServer((_q, res) =>
+      answer(res, 502, body, { 'content-type': 'text/html' }),
+    );
 
     const error = await provisionFrom(server.url);
 
-    expect(error).toBeInstanceOf(InvalidResponseError);
-    expect(error.message).toContain('(HTTP 500) is larger than');
-    expect(server.requests).toHaveLength(1);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.message).toBe(
+      'Platform answered HTTP 502 (http_502): HTML page: 502 Bad Gateway (after 2 attempts over 0.0 s)',
+    );
+    expect(server.requests).toHaveLength(2);
   });
 });
 
@@ -73,8 +77,13 @@ describe('a success answer the client cannot use', () => {
     ['api_key', { api_key: '' }, 'returned an empty api_key'],
     ['api_key', { api_key: `${API_KEY} ` }, 'api_key containing white space'],
     ['base_url', { base_url: null }, 'has null for "base_url" where a string is required'],
-    ['base_url', { base_url: `https://${API_KEY}@gw.example.test` }, 'contains credentials'],
-    ['base_url', { base_url: `http://${API_KEY}.example.test` }, 'plain-http base_url for ***'],
+    [
+      'base_url',
+      { base_url: `https://${API_KEY}@gw.example.test` },
+      'contains the token or the key',
+    ],
+    ['base_url', { base_url: `http://${API_KEY}.example.test` }, 'contains the token or the key'],
+    ['base_url', { base_url: 'https://u:p@gw.example.test' }, 'contains credentials'],
     ['expires_at', { expires_at: ['2026-04-15T12:00:00Z'] }, 'has an array for "expires_at"'],
     ['expires_at', { expires_at: `${API_KEY}Z` }, 'not an RFC 3339 date-time: "***Z"'],
   ])('names %s, never its key, for %j', async (field, override, expected) => {

@@ -90,6 +90,14 @@ describe('api_key', () => {
       'The platform returned an api_key containing white space or control characters',
     ],
     [
+      { api_key: 'sk-1234' },
+      'The platform returned an api_key of 7 characters; 8 to 4096 are accepted',
+    ],
+    [
+      { api_key: `sk-${'x'.repeat(4094)}` },
+      'The platform returned an api_key of 4097 characters; 8 to 4096 are accepted',
+    ],
+    [
       { api_key: 42 },
       'The platform\'s success response has a number for "api_key" where a string is required',
     ],

@@ -136,7 +136,7 @@ describe('client options', () => {
     ['maxAttempts', Number.NaN],
   ])('rejects %s = %s', (field, value) => {
     expect(() => createClient({ token: TOKEN, [field]: value })).toThrow(
-      new RegExp(`${field} must be a number of at least 1`),
+      new RegExp(`${field} must be a number from 1 to`),
     );
   });
 

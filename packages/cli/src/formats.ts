@@ -79,8 +79,9 @@ export interface GithubHandover {
 }
 
 /**
- * Renders variables for GitHub Actions: `::add-mask::` for each secret, then each variable in
- * the multi-line `NAME<<DELIMITER` form, whose random delimiter a value cannot end early.
+ * Renders variables for GitHub Actions: `::add-mask::` for each secret, escaped as command data,
+ * then each variable in the multi-line `NAME<<DELIMITER` form, whose random delimiter a value
+ * cannot end early.
  * @param secrets - the values to mask, normally the key.
  * @param delimiter - supplies the delimiter; replaceable so tests are deterministic.
  * @throws {InvalidResponseError} if a value contains the delimiter.
@@ -101,6 +102,15 @@ export function renderGithub(
     }
     return `${name}<<${end}\n${value}\n${end}\n`;
   });
-  const masks = [...new Set(secrets)].map((secret) => `::add-mask::${secret}\n`);
+  const masks = [...new Set(secrets)].map((secret) => `::add-mask::${commandData(secret)}\n`);
   return { stdout: masks.join(''), environmentFile: lines.join('') };
+}
+
+/**
+ * Escapes the data of a workflow command. The runner decodes `%25`, `%0D` and `%0A` in it, so an
+ * unescaped value holding those sequences would be registered as a different string (and a raw
+ * line break would end the command early): the mask would then miss the real key.
+ */
+function commandData(value: string): string {
+  return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 }

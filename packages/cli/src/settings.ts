@@ -134,9 +134,9 @@ export function readSettings(argv: readonly string[], env: Environment): Request
         fromEnvironment(env, 'DREADNODE_SERVER'),
       authHeader: values['auth-header'],
       clientId: values['client-id'] ?? clientIdFromEnvironment(env),
-      minTtlSeconds: wholeNumber('min-ttl-seconds', values['min-ttl-seconds'], 60, 0),
-      timeoutSeconds: wholeNumber('timeout-seconds', values['timeout-seconds'], 60, 1),
-      maxAttempts: wholeNumber('max-attempts', values['max-attempts'], 4, 1),
+      minTtlSeconds: wholeNumber('min-ttl-seconds', values['min-ttl-seconds'], 60, [0, 86_400]),
+      timeoutSeconds: wholeNumber('timeout-seconds', values['timeout-seconds'], 60, [1, 3_600]),
+      maxAttempts: wholeNumber('max-attempts', values['max-attempts'], 4, [1, 20]),
       allowInsecureHttp: values['allow-insecure-http'] === true,
       environmentToken:
         fromEnvironment(env, 'DREADNODE_API_TOKEN') ?? fromEnvironment(env, 'DREADNODE_API_KEY'),
@@ -186,13 +186,20 @@ function readFormat(value: string | undefined): Format {
   return format;
 }
 
-function wholeNumber(flag: string, text: string | undefined, fallback: number, min: number) {
+// The ranges match the GitHub Action's inputs. An upper bound also keeps every limit within what
+// a Node timer can hold: a longer one fires at once, so retries would ignore their waits.
+function wholeNumber(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  [min, max]: readonly [number, number],
+): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) {
     throw new UsageError(
       flag,
-      `--${flag} must be a whole number of at least ${min}, not ${JSON.stringify(text.slice(0, 40))}`,
+      `--${flag} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`,
     );
   }
   return value;

@@ -14,9 +14,10 @@ Flags:
                               default https://platform.dreadnode.io)
   --auth-header NAME          authorization (Authorization: Bearer, default) or x-api-key
   --client-id ID              client id for the key (default: derived from the CI run, or random)
-  --min-ttl-seconds N         fail unless the key stays valid this long (default 60)
-  --timeout-seconds N         time limit for provisioning, retries included (default 60)
-  --max-attempts N            attempts at most (default 4)
+  --min-ttl-seconds N         fail unless the key stays valid this long (0-86400, default 60)
+  --timeout-seconds N         time limit for provisioning, retries included
+                              (1-3600, default 60)
+  --max-attempts N            attempts at most (1-20, default 4)
   --allow-insecure-http       permit plain http to hosts other than loopback
   --format FORMAT             shell (default): export lines, safe to eval
                               dotenv: NAME=value lines

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import {
@@ -101,6 +101,40 @@ export async function startPlatform(options: MockPlatformOptions = {}): Promise<
   const platform = await startMockPlatform({ tokens: { [TOKEN]: ['acme'] }, ...options });
   onTestFinished(() => platform.close());
   return platform;
+}
+
+/** A proxy on loopback that accepts every connection and never answers. */
+export interface StalledProxy {
+  url: string;
+  /** The first line of each request it received, such as `CONNECT host:443 HTTP/1.1`. */
+  requestLines: string[];
+}
+
+/**
+ * Starts a proxy that reads requests and leaves every connection hanging, as a proxy stuck on an
+ * upstream would; its connections stay open until the test ends.
+ */
+export async function startStalledProxy(): Promise<StalledProxy> {
+  const sockets = new Set<Socket>();
+  const requestLines: string[] = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.once('data', (chunk) =>
+      requestLines.push(chunk.toString('latin1').split('\r\n')[0] ?? ''),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port assigned');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requestLines,
+  };
 }
 
 /** A loopback URL that nothing listens on: a port the system handed out, then released. */

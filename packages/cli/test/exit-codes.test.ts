@@ -5,6 +5,7 @@ import {
   requireBuiltBinary,
   run,
   startPlatform,
+  startStalledProxy,
   TOKEN,
 } from './built-binary.js';
 
@@ -80,6 +81,22 @@ describe('exit codes of the built command', () => {
     expect(outcome.stderr).toContain('no platform API token given');
   });
 
+  it('exits 2 for a time limit beyond an hour, without a warning or a request', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(
+      ['--org', 'acme', '--api-url', platform.url, '--timeout-seconds', '99999999999999'],
+      { env: { DREADNODE_API_TOKEN: TOKEN } },
+    );
+
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe(
+      `${PREFIX}--timeout-seconds must be a whole number from 1 to 3600, ` +
+        'not "99999999999999". Run provision-litellm-key --help to see the flags.\n',
+    );
+    expect(platform.requests).toHaveLength(0);
+  });
+
   it('exits 2 for --format github outside GitHub Actions', async () => {
     const outcome = await run(['--org', 'acme', '--format', 'github'], {
       env: { DREADNODE_API_TOKEN: TOKEN },
@@ -103,6 +120,48 @@ describe('exit codes of the built command', () => {
     const outcome = await run(['--version']);
 
     expect(outcome).toMatchObject({ code: 0, stdout: '1.0.0\n', stderr: '' });
+  });
+});
+
+describe('the end of a run', () => {
+  it('exits with the failure while a stalled proxy still holds its connection open', async () => {
+    const proxy = await startStalledProxy();
+
+    // Nothing resolves or reaches the .invalid host: only the proxy on loopback is contacted.
+    const outcome = await run(
+      ['--org', 'acme', '--api-url', 'https://platform.invalid', '--timeout-seconds', '1'],
+      { env: { DREADNODE_API_TOKEN: TOKEN, HTTPS_PROXY: proxy.url } },
+    );
+
+    expect(proxy.requestLines).toEqual(['CONNECT platform.invalid:443 HTTP/1.1']);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.startsWith(PREFIX)).toBe(true);
+  });
+});
+
+describe('the --debug attempt log', () => {
+  it('shows a plain request id but drops one a server could use to forge log lines', async () => {
+    const platform = await startPlatform({
+      respond: (_request, index) =>
+        index === 0
+          ? {
+              status: 503,
+              headers: { 'x-request-id': 'req-1 %0A::error::forged', 'retry-after': '0' },
+              body: { detail: 'busy' },
+            }
+          : undefined,
+    });
+
+    const outcome = await run(['--org', 'acme', '--api-url', platform.url, '--debug'], {
+      env: { DREADNODE_API_TOKEN: TOKEN },
+    });
+
+    const attempts = outcome.stderr.split('\n').filter((line) => line.startsWith('debug: '));
+    expect(outcome.code).toBe(0);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]).toMatch(/^debug: attempt 1: HTTP 503 in \d+ ms, next in \d+ ms$/);
+    expect(attempts[1]).toMatch(/^debug: attempt 2: HTTP 200 in \d+ ms, request id req_[0-9a-f]+$/);
+    expect(outcome.stderr).not.toContain('forged');
   });
 });
 

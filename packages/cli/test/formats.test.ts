@@ -30,6 +30,11 @@ function evalInShell(script: string, names: string[]): string[] {
   return output.split('\0').slice(0, -1);
 }
 
+/** Decodes workflow command data the way the Actions runner does. */
+function decodeCommandData(data: string): string {
+  return data.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
+}
+
 describe('the variables handed over', () => {
   it('are the LiteLLM pair by default', () => {
     expect(keyVariables(key, false).map((v) => v.name)).toEqual([
@@ -125,6 +130,14 @@ describe('github format', () => {
     const handover = renderGithub(keyVariables(key, true), [key.apiKey, key.apiKey]);
 
     expect(handover.stdout).toBe('::add-mask::sk-test-123\n');
+  });
+
+  it('escapes the key in the mask command, so the runner decodes it back to the real key', () => {
+    const hostile = 'sk-a%0A::warning::injected%25\r\n';
+    const { stdout } = renderGithub([], [hostile]);
+
+    expect(stdout).toBe('::add-mask::sk-a%250A::warning::injected%2525%0D%0A\n');
+    expect(decodeCommandData(stdout.slice('::add-mask::'.length, -1))).toBe(hostile);
   });
 
   it('refuses a value that contains the delimiter', () => {

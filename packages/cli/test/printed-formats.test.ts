@@ -133,4 +133,28 @@ describe('the built command against a platform', () => {
       ),
     );
   });
+
+  it('escapes a key holding %0A in the mask command, so the runner masks the key itself', async () => {
+    // Unescaped, the runner would decode %0A to a line break and mask a string that is not the key.
+    const hostileKey = 'sk-a%0A::warning::injected';
+    const platform = await startPlatform({
+      respond: () => ({
+        status: 200,
+        body: {
+          api_key: hostileKey,
+          base_url: platform.gatewayUrl,
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+      }),
+    });
+    const githubEnv = join(temporaryDirectory(), 'github-env');
+
+    const outcome = await run(['--org', 'acme', '--api-url', platform.url, '--format', 'github'], {
+      env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
+    });
+
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toBe('::add-mask::sk-a%250A::warning::injected\n');
+    expect(readFileSync(githubEnv, 'utf8')).toContain(`\n${hostileKey}\n`);
+  });
 });

@@ -187,6 +187,34 @@ describe('usage errors', () => {
   });
 });
 
+describe('the numeric flags', () => {
+  const ranges = [
+    { flag: 'min-ttl-seconds', field: 'minTtlSeconds', min: 0, max: 86_400 },
+    { flag: 'timeout-seconds', field: 'timeoutSeconds', min: 1, max: 3_600 },
+    { flag: 'max-attempts', field: 'maxAttempts', min: 1, max: 20 },
+  ];
+
+  it.each(ranges)('accept $flag at both ends of $min to $max', ({ flag, field, min, max }) => {
+    expect(settingsFor(['--org', 'acme', `--${flag}`, `${min}`])).toMatchObject({ [field]: min });
+    expect(settingsFor(['--org', 'acme', `--${flag}`, `${max}`])).toMatchObject({ [field]: max });
+  });
+
+  it.each(ranges)('reject $flag above $max, naming the range', ({ flag, min, max }) => {
+    const error = usageErrorFor(['--org', 'acme', `--${flag}`, `${max + 1}`]);
+
+    expect(error.field).toBe(flag);
+    expect(error.message).toBe(
+      `--${flag} must be a whole number from ${min} to ${max}, not "${max + 1}"`,
+    );
+  });
+
+  it('reject a time limit too long for a timer, rather than letting it fire at once', () => {
+    expect(usageErrorFor(['--org', 'acme', '--timeout-seconds', '99999999999999']).message).toBe(
+      '--timeout-seconds must be a whole number from 1 to 3600, not "99999999999999"',
+    );
+  });
+});
+
 describe('informational flags', () => {
   it('ask for help even when other flags are wrong', () => {
     expect(readSettings(['--format', 'yaml', '--help'], {})).toEqual({ kind: 'help' });

@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
+import { exitAfterFlush } from '@provision-litellm-key/core';
 import { run } from './run.js';
 
-// The runner's entry point: real toolkit in, one call into the domain.
+// The runner's entry point: real toolkit in, one call into the domain, then exit even if a
+// socket (a stalled proxy tunnel) would keep the process alive past the step's time limit.
 await run({
   env: process.env,
   toolkit: {
@@ -18,3 +20,8 @@ await run({
     },
   },
 });
+
+await exitAfterFlush(process.exitCode === undefined ? 0 : Number(process.exitCode), [
+  process.stdout,
+  process.stderr,
+]);

@@ -4,6 +4,7 @@ import {
   type ProvisionedKey,
   provisionKey,
 } from '@provision-litellm-key/core';
+import { assertFileCommandsWritable } from './file-commands.js';
 import { readInputs } from './inputs.js';
 import { publishKey } from './publish.js';
 import type { Toolkit } from './toolkit.js';
@@ -27,6 +28,12 @@ export async function run({
   const toolkit = maskingOnce(runnerToolkit);
   try {
     const inputs = readInputs(toolkit, env);
+    assertFileCommandsWritable(
+      inputs.exportEnv || inputs.exportOpenaiEnv
+        ? ['GITHUB_ENV', 'GITHUB_OUTPUT']
+        : ['GITHUB_OUTPUT'],
+      env,
+    );
 
     const deadlineMs = inputs.timeoutSeconds * 1000;
     const key: ProvisionedKey = await provision({

@@ -116,7 +116,7 @@ const faults: BundleFault[] = [
     }),
     requests: 1,
     error:
-      /^::error::Platform answered HTTP 429 \(rate_limited\): Out of credits \(token \*\*\*\)\. /,
+      /^::error::Platform answered HTTP 429 \(rate_limited\): Out of credits \(token \*\*\*\) \(the platform asked to wait 3600 s, past the 60 s time limit\)\. /,
   },
   {
     name: 'HTTP 500 on all four attempts',

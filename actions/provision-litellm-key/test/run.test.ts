@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AuthenticationError,
   type ClientOptions,
@@ -10,6 +13,12 @@ import { run } from '../src/run.js';
 import { recordingToolkit } from './recording-toolkit.js';
 
 const TOKEN = 'dn_token_123';
+const runnerDirectory = mkdtempSync(join(tmpdir(), 'run-test-'));
+const runnerFiles = {
+  GITHUB_ENV: join(runnerDirectory, 'env'),
+  GITHUB_OUTPUT: join(runnerDirectory, 'output'),
+};
+for (const file of Object.values(runnerFiles)) writeFileSync(file, '');
 const KEY = 'sk-litellm-abc';
 const NOW = Date.parse('2026-04-15T11:00:00Z');
 const inputs = { organization: 'acme', 'api-token': TOKEN, 'client-id': 'job-1' };
@@ -44,7 +53,7 @@ describe('a successful run', () => {
     const { toolkit, calls } = recordingToolkit(inputs);
     const { provision } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(calls.map(([method, name]) => `${method} ${name}`)).toEqual([
       `setSecret ${TOKEN}`,
@@ -65,7 +74,7 @@ describe('a successful run', () => {
     const { toolkit, calls } = recordingToolkit({ ...inputs, 'export-openai-env': 'true' });
     const { provision } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     const published = calls.filter(
       ([method]) => method === 'exportVariable' || method === 'setOutput',
@@ -87,7 +96,7 @@ describe('a successful run', () => {
     const { toolkit, calls } = recordingToolkit({ ...inputs, 'export-env': 'false' });
     const { provision } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(calls.some(([method]) => method === 'exportVariable')).toBe(false);
     expect(calls.filter(([method]) => method === 'setOutput')).toHaveLength(5);
@@ -97,7 +106,7 @@ describe('a successful run', () => {
     const { toolkit, calls } = recordingToolkit(inputs);
     const { provision } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     const info = calls.filter(([method]) => method === 'info');
     expect(info).toEqual([
@@ -124,7 +133,7 @@ describe('a successful run', () => {
     });
     const { provision, seen } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(seen[0]).toMatchObject({
       token: TOKEN,
@@ -146,7 +155,7 @@ describe('a successful run', () => {
     };
     const { provision } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(calls).toContainEqual([
       'warning',
@@ -167,7 +176,7 @@ describe('a failed run', () => {
       });
     };
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(calls.filter(([method]) => method !== 'setSecret')).toEqual([
       [
@@ -183,7 +192,7 @@ describe('a failed run', () => {
     const { toolkit, calls } = recordingToolkit({ ...inputs, 'max-attempts': 'zero' });
     const { provision, seen } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(seen).toHaveLength(0);
     expect(calls.at(-1)).toEqual([
@@ -198,12 +207,47 @@ describe('a failed run', () => {
       throw new TypeError('Cannot read properties of undefined\n    at somewhere.js:1:1');
     };
 
-    await run({ toolkit, env: {}, provision, now: () => NOW });
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
     expect(calls.at(-1)).toEqual([
       'setFailed',
       'Unexpected failure: Cannot read properties of undefined. This is a bug in ' +
         'provision-litellm-key; please report it with the log.',
     ]);
+  });
+
+  it.each([
+    [
+      { GITHUB_OUTPUT: runnerFiles.GITHUB_OUTPUT },
+      'GITHUB_ENV is not set, so the key cannot be handed on',
+    ],
+    [
+      { ...runnerFiles, GITHUB_OUTPUT: '/nonexistent/directory/output' },
+      'GITHUB_OUTPUT points at /nonexistent/directory/output, which cannot be written (ENOENT)',
+    ],
+  ])('fails before provisioning when the runner files are unusable: %j', async (env, message) => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    const { provision, seen } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env, provision, now: () => NOW });
+
+    expect(seen).toHaveLength(0);
+    expect(calls.at(-1)?.[1]).toBe(
+      `${message}. Run this action on a GitHub Actions runner (2.297 or later), which provides these files.`,
+    );
+  });
+
+  it('needs no GITHUB_ENV when nothing is exported to the environment', async () => {
+    const { toolkit, calls } = recordingToolkit({ ...inputs, 'export-env': 'false' });
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({
+      toolkit,
+      env: { GITHUB_OUTPUT: runnerFiles.GITHUB_OUTPUT },
+      provision,
+      now: () => NOW,
+    });
+
+    expect(calls.some(([method]) => method === 'setFailed')).toBe(false);
   });
 });

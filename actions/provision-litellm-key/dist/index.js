@@ -36202,6 +36202,30 @@ function parseRfc3339(value) {
 
 
 
+/**
+ * A provisioned key as handed to callers. The secret lives in a private field behind a getter on
+ * the prototype, so `console.log`, `util.inspect`, `JSON.stringify` and object spread of a key
+ * never show it; reading `apiKey` does.
+ */
+class KeyRecord {
+    #apiKey;
+    baseUrl;
+    expiresAt;
+    organization;
+    clientId;
+    attempts;
+    constructor(fields) {
+        this.#apiKey = fields.apiKey;
+        this.baseUrl = fields.baseUrl;
+        this.expiresAt = fields.expiresAt;
+        this.organization = fields.organization;
+        this.clientId = fields.clientId;
+        this.attempts = fields.attempts;
+    }
+    get apiKey() {
+        return this.#apiKey;
+    }
+}
 // Zod checks types; the finer rules follow by hand so that each message names the field and the
 // rule, and none can echo the value of `api_key`. Unknown fields are dropped, as the contract asks.
 const successBodySchema = object({
@@ -36252,7 +36276,14 @@ function parseSuccessBody(body, rules) {
     const expiresAt = checkExpiry(fields.expires_at, rules);
     return { apiKey: fields.api_key, baseUrl, expiresAt };
 }
+// A client asks one platform for many keys, and the platform names the same gateway each time;
+// the last one found valid is remembered so it is not parsed again.
+let lastValidBaseUrl;
 function checkBaseUrl(value, allowInsecureHttp) {
+    if (lastValidBaseUrl?.value === value &&
+        lastValidBaseUrl.allowInsecureHttp === allowInsecureHttp) {
+        return value;
+    }
     const invalid = (why) => new InvalidResponseError(`The platform returned a base_url that ${why}`, 'base_url');
     if (value.length === 0)
         throw invalid('is empty');
@@ -36274,6 +36305,7 @@ function checkBaseUrl(value, allowInsecureHttp) {
         throw new InvalidResponseError(`The platform returned a plain-http base_url for ${url.hostname}; the key would travel unencrypted`, 'base_url', 'Ask the platform operator to serve the gateway over https, or set allow-insecure-http ' +
             'for a trusted private network.');
     }
+    lastValidBaseUrl = { value, allowInsecureHttp };
     return value;
 }
 function checkExpiry(value, rules) {
@@ -36447,6 +36479,7 @@ class SecretRegistry {
     #recent = [];
     #onSecret;
     #pattern;
+    #lowered;
     /**
      * How many keys are remembered for redaction. A long-running client mints a key per hour or
      * so; remembering every one would make each redaction slower and hold dead keys in memory.
@@ -36471,6 +36504,7 @@ class SecretRegistry {
                 this.#recent.shift();
         }
         this.#pattern = undefined;
+        this.#lowered = undefined;
         this.#onSecret?.(value);
     }
     /**
@@ -36478,30 +36512,27 @@ class SecretRegistry {
      * may echo a secret inside a host name, which URL parsing lower-cases.
      */
     redact(text) {
-        const pattern = this.#compiled();
-        return pattern ? text.replace(pattern, '***') : text;
+        // The common case, text holding no secret, costs a few substring searches and no regex.
+        if (!this.reveals(text))
+            return text;
+        this.#pattern ??= alternation([...this.#permanent, ...this.#recent]);
+        return text.replace(this.#pattern, '***');
     }
     /** Whether `text` holds a known secret, in any case. */
     reveals(text) {
-        const pattern = this.#compiled();
-        if (!pattern)
+        this.#lowered ??= [...this.#permanent, ...this.#recent].map((value) => value.toLowerCase());
+        if (this.#lowered.length === 0)
             return false;
-        pattern.lastIndex = 0;
-        return pattern.test(text);
+        const lowered = text.toLowerCase();
+        return this.#lowered.some((value) => lowered.includes(value));
     }
-    #compiled() {
-        if (this.#pattern)
-            return this.#pattern;
-        const values = [...this.#permanent, ...this.#recent];
-        if (values.length === 0)
-            return undefined;
-        // Longest first, so a secret that contains another is replaced whole.
-        const alternatives = values
-            .sort((a, b) => b.length - a.length)
-            .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-        this.#pattern = new RegExp(alternatives.join('|'), 'gi');
-        return this.#pattern;
-    }
+}
+/** One case-insensitive pattern matching any of `values`, longest first so none is cut. */
+function alternation(values) {
+    const escaped = values
+        .sort((a, b) => b.length - a.length)
+        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    return new RegExp(escaped.join('|'), 'gi');
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -36770,7 +36801,7 @@ function createClient(options) {
             }
             throw redactError(error, secrets);
         });
-        return keyOf({ ...provisioned, organization, clientId, attempts });
+        return new KeyRecord({ ...provisioned, organization, clientId, attempts });
     }
     return {
         apiUrl: displayApiUrl(settings.platform),
@@ -36866,13 +36897,6 @@ function redactError(error, secrets) {
         link = link.cause;
     }
     return error;
-}
-function keyOf(fields) {
-    const { apiKey, ...visible } = fields;
-    const key = { ...visible };
-    // Non-enumerable: console.log, util.inspect and JSON.stringify of a key do not show the secret.
-    Object.defineProperty(key, 'apiKey', { value: apiKey, enumerable: false });
-    return key;
 }
 
 ;// CONCATENATED MODULE: external "node:fs"

@@ -8,7 +8,7 @@ import {
   ProvisionError,
 } from './errors.js';
 import { encodeOrganization } from './organization.js';
-import { type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
+import { KeyRecord, type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
 import { type AttemptReport, type RetryClock, systemClock, withRetries } from './retry.js';
 import { SecretRegistry } from './secrets.js';
 import { Transport } from './transport.js';
@@ -168,7 +168,7 @@ export function createClient(options: ClientOptions): PlatformClient {
       throw redactError(error, secrets);
     });
 
-    return keyOf({ ...provisioned, organization, clientId, attempts });
+    return new KeyRecord({ ...provisioned, organization, clientId, attempts });
   }
 
   return {
@@ -292,12 +292,4 @@ function redactError(error: unknown, secrets: SecretRegistry): unknown {
     link = link.cause;
   }
   return error;
-}
-
-function keyOf(fields: ProvisionedKey): ProvisionedKey {
-  const { apiKey, ...visible } = fields;
-  const key = { ...visible };
-  // Non-enumerable: console.log, util.inspect and JSON.stringify of a key do not show the secret.
-  Object.defineProperty(key, 'apiKey', { value: apiKey, enumerable: false });
-  return key as ProvisionedKey;
 }

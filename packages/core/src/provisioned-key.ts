@@ -7,7 +7,7 @@ import { parseRfc3339 } from './timestamp.js';
 /** A LiteLLM virtual key minted by the platform. */
 export interface ProvisionedKey {
   /**
-   * The key itself: a secret. It is a non-enumerable property, so logging, inspecting or
+   * The key itself: a secret. It is not an own enumerable property, so logging, inspecting or
    * serialising the object does not reveal it; read it explicitly where it is needed.
    */
   readonly apiKey: string;
@@ -21,6 +21,33 @@ export interface ProvisionedKey {
   readonly clientId: string;
   /** How many attempts it took. */
   readonly attempts: number;
+}
+
+/**
+ * A provisioned key as handed to callers. The secret lives in a private field behind a getter on
+ * the prototype, so `console.log`, `util.inspect`, `JSON.stringify` and object spread of a key
+ * never show it; reading `apiKey` does.
+ */
+export class KeyRecord implements ProvisionedKey {
+  readonly #apiKey: string;
+  readonly baseUrl: string;
+  readonly expiresAt: Date;
+  readonly organization: string;
+  readonly clientId: string;
+  readonly attempts: number;
+
+  constructor(fields: ProvisionedKey) {
+    this.#apiKey = fields.apiKey;
+    this.baseUrl = fields.baseUrl;
+    this.expiresAt = fields.expiresAt;
+    this.organization = fields.organization;
+    this.clientId = fields.clientId;
+    this.attempts = fields.attempts;
+  }
+
+  get apiKey(): string {
+    return this.#apiKey;
+  }
 }
 
 // Zod checks types; the finer rules follow by hand so that each message names the field and the
@@ -106,7 +133,17 @@ export function parseSuccessBody(body: unknown, rules: SuccessBodyRules): KeyFie
   return { apiKey: fields.api_key, baseUrl, expiresAt };
 }
 
+// A client asks one platform for many keys, and the platform names the same gateway each time;
+// the last one found valid is remembered so it is not parsed again.
+let lastValidBaseUrl: { value: string; allowInsecureHttp: boolean } | undefined;
+
 function checkBaseUrl(value: string, allowInsecureHttp: boolean): string {
+  if (
+    lastValidBaseUrl?.value === value &&
+    lastValidBaseUrl.allowInsecureHttp === allowInsecureHttp
+  ) {
+    return value;
+  }
   const invalid = (why: string) =>
     new InvalidResponseError(`The platform returned a base_url that ${why}`, 'base_url');
   if (value.length === 0) throw invalid('is empty');
@@ -130,6 +167,7 @@ function checkBaseUrl(value: string, allowInsecureHttp: boolean): string {
         'for a trusted private network.',
     );
   }
+  lastValidBaseUrl = { value, allowInsecureHttp };
   return value;
 }
 

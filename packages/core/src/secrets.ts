@@ -13,6 +13,7 @@ export class SecretRegistry {
   readonly #recent: string[] = [];
   readonly #onSecret: ((value: string) => void) | undefined;
   #pattern: RegExp | undefined;
+  #lowered: string[] | undefined;
 
   /**
    * How many keys are remembered for redaction. A long-running client mints a key per hour or
@@ -37,6 +38,7 @@ export class SecretRegistry {
       if (this.#recent.length > SecretRegistry.RECENT_KEYS) this.#recent.shift();
     }
     this.#pattern = undefined;
+    this.#lowered = undefined;
     this.#onSecret?.(value);
   }
 
@@ -45,27 +47,25 @@ export class SecretRegistry {
    * may echo a secret inside a host name, which URL parsing lower-cases.
    */
   redact(text: string): string {
-    const pattern = this.#compiled();
-    return pattern ? text.replace(pattern, '***') : text;
+    // The common case, text holding no secret, costs a few substring searches and no regex.
+    if (!this.reveals(text)) return text;
+    this.#pattern ??= alternation([...this.#permanent, ...this.#recent]);
+    return text.replace(this.#pattern, '***');
   }
 
   /** Whether `text` holds a known secret, in any case. */
   reveals(text: string): boolean {
-    const pattern = this.#compiled();
-    if (!pattern) return false;
-    pattern.lastIndex = 0;
-    return pattern.test(text);
+    this.#lowered ??= [...this.#permanent, ...this.#recent].map((value) => value.toLowerCase());
+    if (this.#lowered.length === 0) return false;
+    const lowered = text.toLowerCase();
+    return this.#lowered.some((value) => lowered.includes(value));
   }
+}
 
-  #compiled(): RegExp | undefined {
-    if (this.#pattern) return this.#pattern;
-    const values = [...this.#permanent, ...this.#recent];
-    if (values.length === 0) return undefined;
-    // Longest first, so a secret that contains another is replaced whole.
-    const alternatives = values
-      .sort((a, b) => b.length - a.length)
-      .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    this.#pattern = new RegExp(alternatives.join('|'), 'gi');
-    return this.#pattern;
-  }
+/** One case-insensitive pattern matching any of `values`, longest first so none is cut. */
+function alternation(values: string[]): RegExp {
+  const escaped = values
+    .sort((a, b) => b.length - a.length)
+    .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(escaped.join('|'), 'gi');
 }

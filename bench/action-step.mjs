@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { runnerEnvironment } from '../packages/action-harness/dist/index.js';
 import { nowMs } from './sampling.mjs';
 
 /**
@@ -23,24 +24,7 @@ export async function runStep({ entry, inputs, workspace, env: extra = {} }) {
     summary: join(workspace, 'summary'),
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: workspace,
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_REPOSITORY: 'acme/evals',
-    GITHUB_JOB: 'evaluate',
-    GITHUB_RUN_ID: '9876543210',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_ENV: files.env,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    RUNNER_TEMP: workspace,
-    ...extra,
-  };
-  for (const [name, value] of Object.entries(inputs)) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  }
+  const env = runnerEnvironment(workspace, files, inputs, extra);
 
   const start = nowMs();
   const { exitCode, stdout, stderr } = await new Promise((resolve, reject) => {

@@ -1,2 +1,9 @@
 export { parseFileCommands } from './file-commands.js';
-export { type ActionResult, type ActionRun, inputVariable, runAction } from './runner.js';
+export {
+  type ActionResult,
+  type ActionRun,
+  inputVariable,
+  type RunnerFiles,
+  runAction,
+  runnerEnvironment,
+} from './runner.js';

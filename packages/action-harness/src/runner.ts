@@ -56,22 +56,7 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
   await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
 
   try {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: workspace,
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'acme/evals',
-      GITHUB_JOB: 'evaluate',
-      GITHUB_RUN_ID: '9876543210',
-      GITHUB_RUN_ATTEMPT: '1',
-      GITHUB_ENV: files.env,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      RUNNER_TEMP: workspace,
-      ...run.env,
-    };
-    for (const [name, value] of Object.entries(run.inputs)) env[inputVariable(name)] = value;
+    const env = runnerEnvironment(workspace, files, run.inputs, run.env);
 
     const { exitCode, signal, stdout, stderr } = await spawnStep(
       run.node ?? process.execPath,
@@ -98,6 +83,42 @@ export async function runAction(run: ActionRun): Promise<ActionResult> {
   } finally {
     await rm(workspace, { recursive: true, force: true });
   }
+}
+
+/** The files a runner hands a step for exports, outputs and the job summary. */
+export interface RunnerFiles {
+  env: string;
+  output: string;
+  summary: string;
+}
+
+/**
+ * The environment a runner gives a JavaScript action step, built from nothing but `PATH`, so
+ * variables of the calling shell (NODE_OPTIONS, proxies) change nothing unless passed in `extra`.
+ */
+export function runnerEnvironment(
+  workspace: string,
+  files: RunnerFiles,
+  inputs: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: workspace,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'acme/evals',
+    GITHUB_JOB: 'evaluate',
+    GITHUB_RUN_ID: '9876543210',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_ENV: files.env,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: workspace,
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
+  return env;
 }
 
 function spawnStep(node: string, args: string[], env: Record<string, string>, timeoutMs: number) {

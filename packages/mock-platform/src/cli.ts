@@ -36,6 +36,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Aborting it closes the platform and ends the command. */
   stop: AbortSignal;
+  /** Clock for the platform, in milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   let platform: Awaited<ReturnType<typeof startMockPlatform>>;
   try {
-    platform = await startMockPlatform(options);
+    platform = await startMockPlatform({ ...options, now: io.now });
   } catch (error) {
     io.stderr(`provision-litellm-key-mock: ${messageOf(error)}`);
     return 1;

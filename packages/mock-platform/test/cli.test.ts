@@ -1,29 +1,42 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { runCli } from '../src/cli.js';
+import { deferred, manualClock } from './platform-under-test.js';
+
+/** What a test may hand the command besides its arguments. */
+interface LaunchContext {
+  env?: Record<string, string | undefined>;
+  now?: () => number;
+}
 
 /** A run of the command whose output is captured and which the test stops. */
-function launch(argv: string[], env: Record<string, string | undefined> = {}) {
+function launch(argv: string[], context: LaunchContext = {}) {
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const firstLine = deferred<string>();
   const stop = new AbortController();
   onTestFinished(() => stop.abort());
 
   const exitCode = runCli(argv, {
-    stdout: (line) => stdout.push(line),
+    stdout: (line) => {
+      stdout.push(line);
+      firstLine.resolve(line);
+    },
     stderr: (line) => stderr.push(line),
-    env,
+    env: context.env ?? {},
     stop: stop.signal,
+    now: context.now,
   });
-  return { stdout, stderr, stop, exitCode };
+  return { stdout, stderr, stop, exitCode, firstLine: firstLine.promise };
 }
 
 /** Waits for the one JSON line the command prints once it is listening. */
 async function listening(run: ReturnType<typeof launch>) {
-  while (run.stdout.length === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return JSON.parse(run.stdout[0] ?? '') as { url: string; gatewayUrl: string };
+  const exitedEarly = run.exitCode.then((code) => {
+    throw new Error(`exited ${code} before listening: ${run.stderr.join(' ')}`);
+  });
+  const line = await Promise.race([run.firstLine, exitedEarly]);
+  return JSON.parse(line) as { url: string; gatewayUrl: string };
 }
 
 function provisionAt(url: string, token: string, org = 'acme') {
@@ -61,7 +74,7 @@ describe('the provision-litellm-key-mock command', () => {
 
   it('accepts tokens from --token and MOCK_PLATFORM_TOKENS for every --org', async () => {
     const run = launch(['--token', 'flag-token', '--org', 'acme', '--org', 'globex'], {
-      MOCK_PLATFORM_TOKENS: 'env-one, env-two',
+      env: { MOCK_PLATFORM_TOKENS: 'env-one, env-two' },
     });
     const { url } = await listening(run);
 
@@ -75,16 +88,14 @@ describe('the provision-litellm-key-mock command', () => {
   });
 
   it('serves under --path-prefix and writes expiries --ttl seconds ahead', async () => {
-    const run = launch(['--path-prefix', '/platform', '--ttl', '60']);
+    const clock = manualClock(Date.UTC(2026, 3, 15, 12, 0, 0));
+    const run = launch(['--path-prefix', '/platform', '--ttl', '60'], { now: clock.now });
     const { url } = await listening(run);
-    const before = Date.now();
 
     const body = (await (await provisionAt(url, 'test-token')).json()) as { expires_at: string };
 
     expect(url).toMatch(/\/platform$/);
-    const secondsAhead = (Date.parse(body.expires_at) - before) / 1000;
-    expect(secondsAhead).toBeGreaterThan(55);
-    expect(secondsAhead).toBeLessThanOrEqual(61);
+    expect(body.expires_at).toBe('2026-04-15T12:01:00.000000+00:00');
   });
 
   it('rate limits provisioning with --rate and --burst', async () => {

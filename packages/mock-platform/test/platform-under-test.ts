@@ -57,6 +57,15 @@ export function manualClock(startMs = Date.UTC(2026, 3, 15, 12, 0, 0)) {
   };
 }
 
+/** A promise the test settles by hand, to hand control between a test and a hook. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
 function serialize(body: unknown): string {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }

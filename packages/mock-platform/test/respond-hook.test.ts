@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 
-import { errorEnvelope, type RecordedRequest } from '../src/index.js';
-import { provision, startPlatform } from './platform-under-test.js';
+import { errorEnvelope, type RecordedRequest, type ScriptedResponse } from '../src/index.js';
+import { deferred, provision, startPlatform } from './platform-under-test.js';
 
 describe('the respond hook', () => {
   it('sends a scripted JSON answer instead of minting a key', async () => {
@@ -59,15 +59,20 @@ describe('the respond hook', () => {
     ]);
   });
 
-  it('waits for an asynchronous hook', async () => {
+  it('waits for an asynchronous hook and sends what it resolves to', async () => {
+    const entered = deferred();
+    const answer = deferred<ScriptedResponse>();
     const platform = await startPlatform({
       respond: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        return { status: 504, body: errorEnvelope(504, 'Upstream timed out') };
+        entered.resolve();
+        return await answer.promise;
       },
     });
 
-    const response = await provision(platform);
+    const pending = provision(platform);
+    await entered.promise;
+    answer.resolve({ status: 504, body: errorEnvelope(504, 'Upstream timed out') });
+    const response = await pending;
 
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ type: 'gateway_timeout' });
@@ -92,32 +97,69 @@ describe('the respond hook', () => {
     await expect(provision(platform)).rejects.toThrow(TypeError);
   });
 
-  it('never answers a stalled request, leaving the client to time out', async () => {
-    const platform = await startPlatform({ respond: () => ({ status: 200, stall: true }) });
+  it('never answers a stalled request, leaving the client to give up', async () => {
+    const arrived = deferred();
+    const platform = await startPlatform({
+      respond: (_request, index) => {
+        if (index > 0) {
+          return undefined;
+        }
+        arrived.resolve();
+        return { status: 200, stall: true };
+      },
+    });
+    const giveUp = new AbortController();
+    let answered = false;
+    const stalled = provision(platform, { signal: giveUp.signal });
+    stalled.then(
+      () => {
+        answered = true;
+      },
+      () => undefined,
+    );
+    await arrived.promise;
 
-    const attempt = provision(platform, { signal: AbortSignal.timeout(150) });
+    // A later request answered in full shows the platform had every chance to answer the first.
+    const later = await provision(platform, { body: { client_id: 'later' } });
+    await later.arrayBuffer();
+    const answeredBeforeGivingUp = answered;
+    giveUp.abort();
 
-    await expect(attempt).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(platform.requests).toHaveLength(1);
+    expect(later.status).toBe(200);
+    expect(answeredBeforeGivingUp).toBe(false);
+    await expect(stalled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(platform.requests).toHaveLength(2);
   });
 
-  it('trickles the body in chunks with a delay between them', async () => {
-    const body = 'abcdefghijklmnopqrstuvwxyz0123';
+  it('trickles the body one chunk per interval, in order', async () => {
     const platform = await startPlatform({
-      respond: () => ({ status: 200, body, trickle: { chunkBytes: 10, intervalMs: 40 } }),
+      respond: () => ({
+        status: 200,
+        body: 'abcdefghijklmnopqrstuvwxyz0123',
+        trickle: { chunkBytes: 10, intervalMs: 40 },
+      }),
     });
-    const startedAt = performance.now();
+    // Only the platform's pacing runs on the fake clock; sockets and the client stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
 
     const response = await provision(platform);
-    const chunks: string[] = [];
+    const reader = (response.body ?? new ReadableStream<Uint8Array>()).getReader();
     const decoder = new TextDecoder();
-    for await (const chunk of response.body ?? []) {
-      chunks.push(decoder.decode(chunk));
+    const chunks: string[] = [];
+    // Each chunk is read before the clock moves, so no two can arrive in one read.
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        break;
+      }
+      chunks.push(decoder.decode(value));
+      vi.advanceTimersByTime(40);
     }
 
-    expect(chunks.join('')).toBe(body);
-    expect(chunks.length).toBeGreaterThan(1);
-    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(70);
+    expect(chunks).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxyz0123']);
   });
 });
 

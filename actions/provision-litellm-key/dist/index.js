@@ -28667,9 +28667,20 @@ class InvalidInputError extends ProvisionError {
         this.field = field;
     }
 }
-/** `apiUrl` → `api-url`: option names as the action inputs and command-line flags spell them. */
+/**
+ * How a setting is named to a person: the action's inputs and the command-line flags share these
+ * names; library-only options are described instead of spelled as an input that does not exist.
+ */
 function settingName(field) {
-    return field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    const described = {
+        token: 'API token',
+        timeoutMs: 'attempt timeout',
+        deadlineMs: 'time limit',
+        minTtlMs: 'minimum key lifetime',
+        refreshBeforeMs: 'refresh margin',
+        userAgent: 'user agent',
+    };
+    return described[field] ?? field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 /** The platform could not be reached: refused, reset, DNS failure, socket hang-up. */
 class ConnectionError extends ProvisionError {
@@ -28682,6 +28693,21 @@ class ConnectionError extends ProvisionError {
     }
     get retryable() {
         return true;
+    }
+}
+/** The proxy named by `HTTPS_PROXY`/`HTTP_PROXY` refused to open a tunnel to the platform. */
+class ProxyError extends ProvisionError {
+    /** The status the proxy answered the CONNECT with, e.g. 407. */
+    proxyStatus;
+    constructor(message, proxyStatus, options) {
+        super(message, proxyStatus === 407
+            ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+            : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.', options);
+        this.proxyStatus = proxyStatus;
+    }
+    /** A proxy's own failure (5xx) may pass; a refusal (4xx) will not. */
+    get retryable() {
+        return this.proxyStatus >= 500;
     }
 }
 /** The platform's TLS certificate was not trusted. Not retried: another try meets the same one. */
@@ -28933,7 +28959,7 @@ function normaliseApiUrl(raw, allowInsecureHttp) {
         throw new InvalidInputError('apiUrl', `api-url must use https, not ${url.protocol}`);
     }
     if (url.username || url.password) {
-        throw new InvalidInputError('apiUrl', 'api-url must not contain credentials', 'Remove the user:password part from api-url and pass the token as api-token.');
+        throw new InvalidInputError('apiUrl', 'api-url must not contain credentials', 'Remove the user:password part from api-url; the token is passed on its own.');
     }
     if (url.search || url.hash || trimmed.includes('?') || trimmed.includes('#')) {
         throw new InvalidInputError('apiUrl', 'api-url must not contain a query or a fragment');
@@ -36141,9 +36167,10 @@ function statusPhrase(status) {
 
 // The contract specifies nothing about the slug's alphabet, so only what cannot be one safe
 // path segment is refused: separators, the characters that start a query, fragment or escape,
-// backslashes (some proxies read them as separators), white space and control characters.
+// backslashes (some proxies read them as separators), white space, control characters and
+// invisible format characters (which would make the slug in a log read as another).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-const UNSAFE_IN_SEGMENT = /[/?#%\\\s\u0000-\u001f\u007f-\u009f]/u;
+const UNSAFE_IN_SEGMENT = /[/?#%\\\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 /**
  * Checks an organization slug and returns it percent-encoded for the request path.
  * @throws {InvalidInputError} when the slug cannot be a single safe path segment.
@@ -36235,8 +36262,10 @@ const successBodySchema = object({
 });
 const MIN_KEY_LENGTH = 8;
 const MAX_KEY_LENGTH = 4096;
+// Format characters (\p{Cf}: zero-width spaces, bidirectional overrides) are refused too: they
+// would make a logged gateway URL read differently from what it is.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\ufeff]/u;
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 /**
  * Reads a 200 body into key fields, registering the key as a secret before anything else
  * happens to it.
@@ -36272,18 +36301,15 @@ function parseSuccessBody(body, rules) {
     if (rules.secrets.reveals(fields.base_url)) {
         throw new InvalidResponseError('The platform returned a base_url that contains the token or the key', 'base_url');
     }
-    const baseUrl = checkBaseUrl(fields.base_url, rules.allowInsecureHttp);
+    const baseUrl = checkBaseUrl(fields.base_url, rules);
     const expiresAt = checkExpiry(fields.expires_at, rules);
     return { apiKey: fields.api_key, baseUrl, expiresAt };
 }
-// A client asks one platform for many keys, and the platform names the same gateway each time;
-// the last one found valid is remembered so it is not parsed again.
-let lastValidBaseUrl;
-function checkBaseUrl(value, allowInsecureHttp) {
-    if (lastValidBaseUrl?.value === value &&
-        lastValidBaseUrl.allowInsecureHttp === allowInsecureHttp) {
+function checkBaseUrl(value, rules) {
+    // A client asks one platform for many keys, and the platform names the same gateway each time.
+    if (rules.validBaseUrls?.has(value))
         return value;
-    }
+    const { allowInsecureHttp } = rules;
     const invalid = (why) => new InvalidResponseError(`The platform returned a base_url that ${why}`, 'base_url');
     if (value.length === 0)
         throw invalid('is empty');
@@ -36305,7 +36331,7 @@ function checkBaseUrl(value, allowInsecureHttp) {
         throw new InvalidResponseError(`The platform returned a plain-http base_url for ${url.hostname}; the key would travel unencrypted`, 'base_url', 'Ask the platform operator to serve the gateway over https, or set allow-insecure-http ' +
             'for a trusted private network.');
     }
-    lastValidBaseUrl = { value, allowInsecureHttp };
+    rules.validBaseUrls?.add(value);
     return value;
 }
 function checkExpiry(value, rules) {
@@ -36345,6 +36371,8 @@ function describeJsonKind(value) {
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/retry.js
 
+/** Time kept for the last attempt: a retry that could not finish within it is not started. */
+const MIN_LAST_ATTEMPT_MS = 1_000;
 /** The real clock. */
 const systemClock = {
     now: () => Date.now(),
@@ -36373,7 +36401,16 @@ const systemClock = {
  * that points past the deadline ends the attempts at once. The error that ends the attempts
  * records how many were made and over how long.
  */
-async function withRetries(attempt, policy, clock, signal, onAttempt) {
+async function withRetries(attempt, policy, clock, signal, reportAttempt) {
+    // The hook is for logs: a failing logger must not fail, or worse repeat, a provisioning.
+    const onAttempt = (report) => {
+        try {
+            reportAttempt?.(report);
+        }
+        catch {
+            // Ignored on purpose; see above.
+        }
+    };
     const startedAt = clock.now();
     const deadline = startedAt + policy.deadlineMs;
     const summary = (attempts) => ({ attempts, elapsedMs: clock.now() - startedAt });
@@ -36384,7 +36421,7 @@ async function withRetries(attempt, policy, clock, signal, onAttempt) {
         const timeoutMs = Math.max(1, Math.min(policy.attemptTimeoutMs, remaining));
         try {
             const outcome = await attempt(number, timeoutMs);
-            onAttempt?.({
+            onAttempt({
                 attempt: number,
                 status: outcome.status,
                 requestId: outcome.requestId,
@@ -36402,7 +36439,7 @@ async function withRetries(attempt, policy, clock, signal, onAttempt) {
                 latencyMs: clock.now() - attemptStart,
             };
             const stop = (final, why) => {
-                onAttempt?.(report);
+                onAttempt(report);
                 return final.endAttempts(summary(number), why);
             };
             if (error instanceof AbortedError || !error.retryable)
@@ -36414,16 +36451,25 @@ async function withRetries(attempt, policy, clock, signal, onAttempt) {
             if (number >= policy.maxAttempts)
                 throw stop(error);
             rateLimitedInARow = error instanceof RateLimitError ? rateLimitedInARow + 1 : 0;
-            const waitMs = plannedWait(number, rateLimitedInARow, error, policy, clock);
-            if (clock.now() + waitMs >= deadline) {
+            const planned = plannedWait(number, rateLimitedInARow, error, policy, clock);
+            const reserve = Math.min(MIN_LAST_ATTEMPT_MS, policy.attemptTimeoutMs);
+            const available = deadline - reserve - clock.now();
+            const retryAfterMs = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+            // After a 429, the random spread on top of Retry-After is trimmed to fit the time left; the
+            // platform's own Retry-After is not. Other waits are never trimmed: a shortened backoff
+            // would hammer a failing platform right up to the deadline.
+            const waitMs = retryAfterMs !== undefined && retryAfterMs <= available
+                ? Math.min(planned, available)
+                : planned;
+            const tooLate = retryAfterMs !== undefined ? retryAfterMs > available : clock.now() + waitMs >= deadline;
+            if (tooLate) {
                 // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
-                const asked = error instanceof RateLimitError && error.retryAfterMs !== undefined;
-                throw stop(error, asked
-                    ? `the platform asked to wait ${seconds(error.retryAfterMs ?? 0)} s, past the ` +
+                throw stop(error, retryAfterMs !== undefined
+                    ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
                         `${seconds(policy.deadlineMs)} s time limit`
                     : `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`);
             }
-            onAttempt?.({ ...report, plannedWaitMs: waitMs });
+            onAttempt({ ...report, plannedWaitMs: waitMs });
             try {
                 await clock.sleep(waitMs, signal);
             }
@@ -36462,8 +36508,22 @@ function asProvisionError(error) {
         return error;
     return new ProvisionError(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, BUG_HINT, { cause: error });
 }
+/**
+ * One log line for an attempt report, e.g. `Attempt 1: HTTP 503 ApiError after 41 ms, request id
+ * req_7f3a; retrying in 1.2 s`. For debug logs: it never holds a secret.
+ */
+function describeAttempt(report) {
+    const outcome = report.status === undefined ? report.error : `HTTP ${report.status}`;
+    const failure = report.status !== undefined && report.error ? ` ${report.error}` : '';
+    const requestId = report.requestId ? `, request id ${report.requestId}` : '';
+    const next = report.plannedWaitMs === undefined
+        ? ''
+        : `; retrying in ${(report.plannedWaitMs / 1000).toFixed(1)} s`;
+    return `Attempt ${report.attempt}: ${outcome}${failure} after ${report.latencyMs} ms${requestId}${next}`;
+}
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/secrets.js
+
 /**
  * The one place that decides what is secret: the platform token and every provisioned key.
  *
@@ -36472,19 +36532,30 @@ function asProvisionError(error) {
  * is about to place in an error or a log line. The values live in a private field, so neither
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
+/** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
+class SecretHookError extends ProvisionError {
+    constructor(cause) {
+        super(`The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'Fix the onSecret callback; a secret that cannot be masked is not handed out.', { cause });
+    }
+}
 class SecretRegistry {
     /** The token, kept for the registry's whole life. */
     #permanent = new Set();
     /** The newest keys, oldest first; older ones were reported to `onSecret` already. */
     #recent = [];
     #onSecret;
-    #pattern;
-    #lowered;
+    /** Each secret's pieces, computed once when it is added. */
+    #pieces = new Map();
     /**
      * How many keys are remembered for redaction. A long-running client mints a key per hour or
      * so; remembering every one would make each redaction slower and hold dead keys in memory.
      */
     static RECENT_KEYS = 16;
+    /**
+     * The shortest piece of a secret that is hidden on its own. Long enough that ordinary words
+     * do not match by chance, short enough to catch a key a server echoes cut in half.
+     */
+    static PIECE_LENGTH = 10;
     constructor(onSecret) {
         this.#onSecret = onSecret;
     }
@@ -36500,39 +36571,58 @@ class SecretRegistry {
         }
         else {
             this.#recent.push(value);
-            if (this.#recent.length > SecretRegistry.RECENT_KEYS)
-                this.#recent.shift();
+            const forgotten = this.#recent.length > SecretRegistry.RECENT_KEYS && this.#recent.shift();
+            if (forgotten)
+                this.#pieces.delete(forgotten);
         }
-        this.#pattern = undefined;
-        this.#lowered = undefined;
-        this.#onSecret?.(value);
+        this.#pieces.set(value, piecesOf(value));
+        try {
+            this.#onSecret?.(value);
+        }
+        catch (error) {
+            // A secret the caller could not mask must not be handed out: stop here.
+            throw new SecretHookError(error);
+        }
     }
     /**
-     * Replaces every occurrence of a known secret in `text` with `***`, ignoring case: a server
-     * may echo a secret inside a host name, which URL parsing lower-cases.
+     * Hides secrets in `text`: every word (a run of characters other than white space, quotes and
+     * URL delimiters) that holds a known secret, or a piece of one at least
+     * {@link SecretRegistry.PIECE_LENGTH} characters long, becomes `***`. Case is ignored: a
+     * server may echo a secret inside a host name, which URL parsing lower-cases; and a piece
+     * counts because servers often echo only part of a key ("invalid key sk-abcd1234…").
      */
     redact(text) {
-        // The common case, text holding no secret, costs a few substring searches and no regex.
+        // The common case, text holding no secret, costs a few substring searches.
         if (!this.reveals(text))
             return text;
-        this.#pattern ??= alternation([...this.#permanent, ...this.#recent]);
-        return text.replace(this.#pattern, '***');
+        return text.replace(WORD, (word) => (this.reveals(word) ? '***' : word));
     }
-    /** Whether `text` holds a known secret, in any case. */
+    /** Whether `text` holds a known secret, or a piece of one, in any case. */
     reveals(text) {
-        this.#lowered ??= [...this.#permanent, ...this.#recent].map((value) => value.toLowerCase());
-        if (this.#lowered.length === 0)
+        if (this.#pieces.size === 0)
             return false;
         const lowered = text.toLowerCase();
-        return this.#lowered.some((value) => lowered.includes(value));
+        for (const pieces of this.#pieces.values()) {
+            if (pieces.some((piece) => lowered.includes(piece)))
+                return true;
+        }
+        return false;
     }
 }
-/** One case-insensitive pattern matching any of `values`, longest first so none is cut. */
-function alternation(values) {
-    const escaped = values
-        .sort((a, b) => b.length - a.length)
-        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    return new RegExp(escaped.join('|'), 'gi');
+/** Separators a secret never contains: white space, quotes, brackets and URL delimiters. */
+const WORD = /[^\s"'`<>()[\]{},;:/?#@&=|\\]+/g;
+/**
+ * Every stretch of {@link SecretRegistry.PIECE_LENGTH} characters of a secret, lower-cased; a
+ * shorter secret stands for itself. Text holding any of them holds a piece of the secret.
+ */
+function piecesOf(secret) {
+    const lowered = secret.toLowerCase();
+    const length = Math.min(SecretRegistry.PIECE_LENGTH, lowered.length);
+    const pieces = new Set();
+    for (let start = 0; start + length <= lowered.length; start += 1) {
+        pieces.add(lowered.slice(start, start + length));
+    }
+    return [...pieces];
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -36675,6 +36765,14 @@ function toProvisionError(error, url) {
     const code = error?.code;
     const systemCode = typeof code === 'string' ? code : undefined;
     const where = url.host;
+    // The tunnel agent reports a refused CONNECT only in its message.
+    const refusedTunnel = /tunneling socket could not be established, statusCode=(\d{3})/.exec(String(error?.message ?? ''));
+    if (refusedTunnel) {
+        const status = Number(refusedTunnel[1]);
+        return new ProxyError(`The proxy refused a tunnel to ${where} (HTTP ${status})`, status, {
+            cause: error,
+        });
+    }
     if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
         return new CertificateError(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
             cause: error,
@@ -36738,7 +36836,7 @@ function createClient(options) {
     secrets.add(token);
     const settings = redactingInputErrors(secrets, () => readSettings(options, token));
     const clock = { ...systemClock, ...options.clock };
-    const userAgent = [options.userAgent?.trim(), `provision-litellm-key-core/${VERSION}`]
+    const userAgent = [settings.userAgent, `provision-litellm-key-core/${VERSION}`]
         .filter(Boolean)
         .join(' ');
     const transport = new Transport(userAgent);
@@ -36750,6 +36848,7 @@ function createClient(options) {
             ? { 'X-API-Key': token }
             : { Authorization: `Bearer ${token}` }),
     };
+    const validBaseUrls = new Set();
     // A tool provisioning many keys asks for few organizations; the URL is built once for each.
     const urls = new Map();
     const urlFor = (organization) => {
@@ -36780,6 +36879,7 @@ function createClient(options) {
                 throw parseErrorResponse({ ...answer, url, now }, secrets);
             }
             const fields = parseSuccessBody(readJson(answer.body), {
+                validBaseUrls,
                 allowInsecureHttp: settings.allowInsecureHttp,
                 now,
                 minTtlMs: request.minTtlMs ?? 0,
@@ -36830,15 +36930,20 @@ function readSettings(options, token) {
     if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
         throw new InvalidInputError('token', 'the platform API token contains white space, control or non-Latin-1 characters', 'Copy the token again; it is a single word with no line breaks.');
     }
-    const authHeader = options.authHeader ?? 'authorization';
+    const authHeader = String(options.authHeader ?? 'authorization').toLowerCase();
     if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
         throw new InvalidInputError('authHeader', `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(String(authHeader)).slice(0, 40)}`);
+    }
+    const userAgent = options.userAgent === undefined ? '' : String(options.userAgent).trim();
+    if (/[^\u0020-\u007e]/.test(userAgent) || userAgent.length > 200) {
+        throw new InvalidInputError('userAgent', 'the user agent must be printable ASCII of at most 200 characters');
     }
     const allowInsecureHttp = options.allowInsecureHttp === true;
     const platform = normaliseApiUrl(options.apiUrl ?? DEFAULT_API_URL, allowInsecureHttp);
     return {
         platform,
-        authHeader,
+        authHeader: authHeader,
+        userAgent,
         allowInsecureHttp,
         policy: {
             attemptTimeoutMs: boundedNumber('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs),
@@ -36906,8 +37011,8 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 
 /** The runner gave this step no usable file for its exports or outputs. */
 class RunnerFilesError extends ProvisionError {
-    constructor(message) {
-        super(message, 'Run this action on a GitHub Actions runner (2.297 or later), which provides these files.');
+    constructor(message, hint = 'Run this action on a GitHub Actions runner (2.297 or later), which provides these files.') {
+        super(message, hint);
     }
 }
 /**
@@ -36927,6 +37032,33 @@ function assertFileCommandsWritable(needed, env) {
             const code = error.code ?? 'not writable';
             throw new RunnerFilesError(`${name} points at ${path}, which cannot be written (${code})`);
         }
+    }
+}
+/**
+ * Runs `publish` so that the runner files end up with everything or nothing: if any write fails
+ * (a full disk, a directory in place of a file), what was already appended is cut away again, so
+ * a failed step never leaves a key behind for later steps.
+ * @throws {RunnerFilesError} naming the failure, after the files are restored.
+ */
+async function allOrNothing(files, env, publish) {
+    const sizes = files.map((name) => {
+        const path = env[name] ?? '';
+        return { name, path, size: (0,external_node_fs_namespaceObject.statSync)(path).size };
+    });
+    try {
+        await publish();
+    }
+    catch (error) {
+        for (const { path, size } of sizes) {
+            try {
+                (0,external_node_fs_namespaceObject.truncateSync)(path, size);
+            }
+            catch {
+                // A file that cannot be cut back could not be written either: nothing landed there.
+            }
+        }
+        const code = error.code ?? 'write failed';
+        throw new RunnerFilesError(`Could not write ${sizes.map(({ name }) => name).join(' or ')} (${code}); nothing was handed on`, "Check the runner's free disk space and its temporary directory, then re-run the job.");
     }
 }
 
@@ -36972,15 +37104,11 @@ function readInputs(toolkit, env) {
         throw missing('organization', 'the organization slug, e.g. acme');
     if (apiToken === '')
         throw missing('api-token', 'a secret such as DREADNODE_API_TOKEN');
-    const authHeader = read('auth-header').toLowerCase();
-    if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
-        throw new InvalidInputError('auth-header', `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(authHeader.slice(0, 40))}`);
-    }
     return {
         organization,
         apiToken,
         apiUrl: read('api-url'),
-        authHeader,
+        authHeader: read('auth-header'),
         clientId: read('client-id') || clientIdFromEnvironment(env),
         exportEnv: readBoolean('export-env', read('export-env')),
         exportOpenaiEnv: readBoolean('export-openai-env', read('export-openai-env')),
@@ -37091,39 +37219,30 @@ async function run({ toolkit: runnerToolkit, env, provision = provisionKey, now 
     const toolkit = maskingOnce(runnerToolkit);
     try {
         const inputs = readInputs(toolkit, env);
-        assertFileCommandsWritable(inputs.exportEnv || inputs.exportOpenaiEnv
+        const runnerFiles = inputs.exportEnv || inputs.exportOpenaiEnv
             ? ['GITHUB_ENV', 'GITHUB_OUTPUT']
-            : ['GITHUB_OUTPUT'], env);
-        const deadlineMs = inputs.timeoutSeconds * 1000;
+            : ['GITHUB_OUTPUT'];
+        assertFileCommandsWritable(runnerFiles, env);
         const key = await provision({
             token: inputs.apiToken,
             apiUrl: inputs.apiUrl,
+            // The input is any text; the core client checks it and names the input when it is wrong.
             authHeader: inputs.authHeader,
             organization: inputs.organization,
             clientId: inputs.clientId,
             minTtlMs: inputs.minTtlSeconds * 1000,
-            deadlineMs,
-            timeoutMs: Math.min(20_000, deadlineMs),
+            deadlineMs: inputs.timeoutSeconds * 1000,
             maxAttempts: inputs.maxAttempts,
             allowInsecureHttp: inputs.allowInsecureHttp,
             userAgent: ACTION_USER_AGENT,
             onSecret: (value) => toolkit.setSecret(value),
             onAttempt: (report) => toolkit.debug(describeAttempt(report)),
         });
-        await publishKey(key, inputs, toolkit, now());
+        await allOrNothing(runnerFiles, env, () => publishKey(key, inputs, toolkit, now()));
     }
     catch (error) {
         toolkit.setFailed(formatFailure(error));
     }
-}
-function describeAttempt(report) {
-    const outcome = report.status === undefined ? report.error : `HTTP ${report.status}`;
-    const failure = report.status !== undefined && report.error ? ` ${report.error}` : '';
-    const requestId = report.requestId ? `, request id ${report.requestId}` : '';
-    const next = report.plannedWaitMs === undefined
-        ? ''
-        : `; retrying in ${(report.plannedWaitMs / 1000).toFixed(1)} s`;
-    return `Attempt ${report.attempt}: ${outcome}${failure} after ${report.latencyMs} ms${requestId}${next}`;
 }
 /** The token is masked when read and again when the client reports it; one mask line is enough. */
 function maskingOnce(toolkit) {

@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync, truncateSync } from 'node:fs';
 import { ProvisionError } from '@provision-litellm-key/core';
 
 /** The runner files a step writes its exports and outputs to. */
@@ -6,11 +6,11 @@ export type FileCommand = 'GITHUB_ENV' | 'GITHUB_OUTPUT';
 
 /** The runner gave this step no usable file for its exports or outputs. */
 export class RunnerFilesError extends ProvisionError {
-  constructor(message: string) {
-    super(
-      message,
-      'Run this action on a GitHub Actions runner (2.297 or later), which provides these files.',
-    );
+  constructor(
+    message: string,
+    hint = 'Run this action on a GitHub Actions runner (2.297 or later), which provides these files.',
+  ) {
+    super(message, hint);
   }
 }
 
@@ -32,5 +32,38 @@ export function assertFileCommandsWritable(
       const code = (error as { code?: string }).code ?? 'not writable';
       throw new RunnerFilesError(`${name} points at ${path}, which cannot be written (${code})`);
     }
+  }
+}
+
+/**
+ * Runs `publish` so that the runner files end up with everything or nothing: if any write fails
+ * (a full disk, a directory in place of a file), what was already appended is cut away again, so
+ * a failed step never leaves a key behind for later steps.
+ * @throws {RunnerFilesError} naming the failure, after the files are restored.
+ */
+export async function allOrNothing(
+  files: readonly FileCommand[],
+  env: NodeJS.ProcessEnv,
+  publish: () => Promise<void>,
+): Promise<void> {
+  const sizes = files.map((name) => {
+    const path = env[name] ?? '';
+    return { name, path, size: statSync(path).size };
+  });
+  try {
+    await publish();
+  } catch (error) {
+    for (const { path, size } of sizes) {
+      try {
+        truncateSync(path, size);
+      } catch {
+        // A file that cannot be cut back could not be written either: nothing landed there.
+      }
+    }
+    const code = (error as { code?: string }).code ?? 'write failed';
+    throw new RunnerFilesError(
+      `Could not write ${sizes.map(({ name }) => name).join(' or ')} (${code}); nothing was handed on`,
+      "Check the runner's free disk space and its temporary directory, then re-run the job.",
+    );
   }
 }

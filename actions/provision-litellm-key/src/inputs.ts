@@ -10,7 +10,8 @@ export interface ActionInputs {
   organization: string;
   apiToken: string;
   apiUrl: string;
-  authHeader: 'authorization' | 'x-api-key';
+  /** Checked by the core client, which accepts either choice in any case. */
+  authHeader: string;
   clientId: string;
   exportEnv: boolean;
   exportOpenaiEnv: boolean;
@@ -63,19 +64,11 @@ export function readInputs(toolkit: Toolkit, env: NodeJS.ProcessEnv): ActionInpu
   if (organization === '') throw missing('organization', 'the organization slug, e.g. acme');
   if (apiToken === '') throw missing('api-token', 'a secret such as DREADNODE_API_TOKEN');
 
-  const authHeader = read('auth-header').toLowerCase();
-  if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
-    throw new InvalidInputError(
-      'auth-header',
-      `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(authHeader.slice(0, 40))}`,
-    );
-  }
-
   return {
     organization,
     apiToken,
     apiUrl: read('api-url'),
-    authHeader,
+    authHeader: read('auth-header'),
     clientId: read('client-id') || clientIdFromEnvironment(env),
     exportEnv: readBoolean('export-env', read('export-env')),
     exportOpenaiEnv: readBoolean('export-openai-env', read('export-openai-env')),

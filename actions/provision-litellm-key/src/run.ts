@@ -1,10 +1,11 @@
 import {
-  type AttemptReport,
+  type ClientOptions,
+  describeAttempt,
   formatFailure,
   type ProvisionedKey,
   provisionKey,
 } from '@provision-litellm-key/core';
-import { assertFileCommandsWritable } from './file-commands.js';
+import { allOrNothing, assertFileCommandsWritable, type FileCommand } from './file-commands.js';
 import { readInputs } from './inputs.js';
 import { publishKey } from './publish.js';
 import type { Toolkit } from './toolkit.js';
@@ -28,23 +29,21 @@ export async function run({
   const toolkit = maskingOnce(runnerToolkit);
   try {
     const inputs = readInputs(toolkit, env);
-    assertFileCommandsWritable(
+    const runnerFiles: FileCommand[] =
       inputs.exportEnv || inputs.exportOpenaiEnv
         ? ['GITHUB_ENV', 'GITHUB_OUTPUT']
-        : ['GITHUB_OUTPUT'],
-      env,
-    );
+        : ['GITHUB_OUTPUT'];
+    assertFileCommandsWritable(runnerFiles, env);
 
-    const deadlineMs = inputs.timeoutSeconds * 1000;
     const key: ProvisionedKey = await provision({
       token: inputs.apiToken,
       apiUrl: inputs.apiUrl,
-      authHeader: inputs.authHeader,
+      // The input is any text; the core client checks it and names the input when it is wrong.
+      authHeader: inputs.authHeader as ClientOptions['authHeader'],
       organization: inputs.organization,
       clientId: inputs.clientId,
       minTtlMs: inputs.minTtlSeconds * 1000,
-      deadlineMs,
-      timeoutMs: Math.min(20_000, deadlineMs),
+      deadlineMs: inputs.timeoutSeconds * 1000,
       maxAttempts: inputs.maxAttempts,
       allowInsecureHttp: inputs.allowInsecureHttp,
       userAgent: ACTION_USER_AGENT,
@@ -52,21 +51,10 @@ export async function run({
       onAttempt: (report) => toolkit.debug(describeAttempt(report)),
     });
 
-    await publishKey(key, inputs, toolkit, now());
+    await allOrNothing(runnerFiles, env, () => publishKey(key, inputs, toolkit, now()));
   } catch (error) {
     toolkit.setFailed(formatFailure(error));
   }
-}
-
-function describeAttempt(report: AttemptReport): string {
-  const outcome = report.status === undefined ? report.error : `HTTP ${report.status}`;
-  const failure = report.status !== undefined && report.error ? ` ${report.error}` : '';
-  const requestId = report.requestId ? `, request id ${report.requestId}` : '';
-  const next =
-    report.plannedWaitMs === undefined
-      ? ''
-      : `; retrying in ${(report.plannedWaitMs / 1000).toFixed(1)} s`;
-  return `Attempt ${report.attempt}: ${outcome}${failure} after ${report.latencyMs} ms${requestId}${next}`;
 }
 
 /** The token is masked when read and again when the client reports it; one mask line is enough. */

@@ -71,7 +71,7 @@ describe('reading the inputs', () => {
     });
     expect(inputs).toMatchObject({
       apiUrl: 'https://platform.example.test/api/v1',
-      authHeader: 'x-api-key',
+      authHeader: 'X-API-Key',
       clientId: 'nightly-evals',
       exportEnv: false,
       exportOpenaiEnv: true,
@@ -85,7 +85,6 @@ describe('reading the inputs', () => {
   it.each([
     [{ organization: '' }, 'the organization input is required but empty'],
     [{ 'api-token': '   ' }, 'the api-token input is required but empty'],
-    [{ 'auth-header': 'basic' }, 'auth-header must be "authorization" or "x-api-key", not "basic"'],
     [{ 'export-env': 'yes' }, 'export-env must be true or false, not "yes"'],
     [{ 'allow-insecure-http': '1' }, 'allow-insecure-http must be true or false, not "1"'],
     [{ 'timeout-seconds': '0' }, 'timeout-seconds must be a whole number from 1 to 3600, not "0"'],

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -141,7 +141,6 @@ describe('a successful run', () => {
       clientId: 'job-1',
       authHeader: 'x-api-key',
       deadlineMs: 10_000,
-      timeoutMs: 10_000,
       maxAttempts: 2,
       minTtlMs: 120_000,
       userAgent: 'provision-litellm-key-action/1.0.0',
@@ -249,5 +248,38 @@ describe('a failed run', () => {
     });
 
     expect(calls.some(([method]) => method === 'setFailed')).toBe(false);
+  });
+
+  it('fails on an unknown auth-header before any request, with the core client’s message', async () => {
+    const { toolkit, calls } = recordingToolkit({ ...inputs, 'auth-header': 'basic' });
+
+    await run({ toolkit, env: runnerFiles, now: () => NOW });
+
+    expect(calls.at(-1)).toEqual([
+      'setFailed',
+      'auth-header must be "authorization" or "x-api-key", not "basic". Fix the auth-header ' +
+        'setting and run again.',
+    ]);
+  });
+
+  it('takes back what it wrote when a later write to the runner files fails', async () => {
+    const { toolkit, calls } = recordingToolkit(inputs);
+    writeFileSync(runnerFiles.GITHUB_ENV, 'EARLIER=1\n');
+    toolkit.exportVariable = (name, value) => {
+      appendFileSync(runnerFiles.GITHUB_ENV, `${name}=${value}\n`);
+    };
+    toolkit.setOutput = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const { provision } = provisionAnswering(fakeKey);
+
+    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
+
+    expect(readFileSync(runnerFiles.GITHUB_ENV, 'utf8')).toBe('EARLIER=1\n');
+    expect(calls.at(-1)).toEqual([
+      'setFailed',
+      'Could not write GITHUB_ENV or GITHUB_OUTPUT (ENOSPC); nothing was handed on. Check ' +
+        "the runner's free disk space and its temporary directory, then re-run the job.",
+    ]);
   });
 });

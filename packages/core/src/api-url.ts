@@ -28,7 +28,7 @@ export function normaliseApiUrl(raw: string | URL, allowInsecureHttp: boolean): 
     throw new InvalidInputError(
       'apiUrl',
       'api-url must not contain credentials',
-      'Remove the user:password part from api-url and pass the token as api-token.',
+      'Remove the user:password part from api-url; the token is passed on its own.',
     );
   }
   if (url.search || url.hash || trimmed.includes('?') || trimmed.includes('#')) {

@@ -95,7 +95,7 @@ export function createClient(options: ClientOptions): PlatformClient {
 
   const settings = redactingInputErrors(secrets, () => readSettings(options, token));
   const clock: RetryClock = { ...systemClock, ...options.clock };
-  const userAgent = [options.userAgent?.trim(), `provision-litellm-key-core/${VERSION}`]
+  const userAgent = [settings.userAgent, `provision-litellm-key-core/${VERSION}`]
     .filter(Boolean)
     .join(' ');
   const transport = new Transport(userAgent);
@@ -108,6 +108,7 @@ export function createClient(options: ClientOptions): PlatformClient {
       : { Authorization: `Bearer ${token}` }),
   };
 
+  const validBaseUrls = new Set<string>();
   // A tool provisioning many keys asks for few organizations; the URL is built once for each.
   const urls = new Map<string, URL>();
   const urlFor = (organization: string) => {
@@ -141,6 +142,7 @@ export function createClient(options: ClientOptions): PlatformClient {
           throw parseErrorResponse({ ...answer, url, now }, secrets);
         }
         const fields = parseSuccessBody(readJson(answer.body), {
+          validBaseUrls,
           allowInsecureHttp: settings.allowInsecureHttp,
           now,
           minTtlMs: request.minTtlMs ?? 0,
@@ -209,18 +211,26 @@ function readSettings(options: ClientOptions, token: string) {
       'Copy the token again; it is a single word with no line breaks.',
     );
   }
-  const authHeader = options.authHeader ?? 'authorization';
+  const authHeader = String(options.authHeader ?? 'authorization').toLowerCase();
   if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
     throw new InvalidInputError(
       'authHeader',
       `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(String(authHeader)).slice(0, 40)}`,
     );
   }
+  const userAgent = options.userAgent === undefined ? '' : String(options.userAgent).trim();
+  if (/[^\u0020-\u007e]/.test(userAgent) || userAgent.length > 200) {
+    throw new InvalidInputError(
+      'userAgent',
+      'the user agent must be printable ASCII of at most 200 characters',
+    );
+  }
   const allowInsecureHttp = options.allowInsecureHttp === true;
   const platform = normaliseApiUrl(options.apiUrl ?? DEFAULT_API_URL, allowInsecureHttp);
   return {
     platform,
-    authHeader,
+    authHeader: authHeader as 'authorization' | 'x-api-key',
+    userAgent,
     allowInsecureHttp,
     policy: {
       attemptTimeoutMs: boundedNumber('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs),

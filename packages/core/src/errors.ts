@@ -71,9 +71,20 @@ export class InvalidInputError extends ProvisionError {
   }
 }
 
-/** `apiUrl` → `api-url`: option names as the action inputs and command-line flags spell them. */
+/**
+ * How a setting is named to a person: the action's inputs and the command-line flags share these
+ * names; library-only options are described instead of spelled as an input that does not exist.
+ */
 function settingName(field: string): string {
-  return field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  const described: Record<string, string> = {
+    token: 'API token',
+    timeoutMs: 'attempt timeout',
+    deadlineMs: 'time limit',
+    minTtlMs: 'minimum key lifetime',
+    refreshBeforeMs: 'refresh margin',
+    userAgent: 'user agent',
+  };
+  return described[field] ?? field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 /** The platform could not be reached: refused, reset, DNS failure, socket hang-up. */
@@ -93,6 +104,28 @@ export class ConnectionError extends ProvisionError {
 
   override get retryable(): boolean {
     return true;
+  }
+}
+
+/** The proxy named by `HTTPS_PROXY`/`HTTP_PROXY` refused to open a tunnel to the platform. */
+export class ProxyError extends ProvisionError {
+  /** The status the proxy answered the CONNECT with, e.g. 407. */
+  readonly proxyStatus: number;
+
+  constructor(message: string, proxyStatus: number, options?: { cause?: unknown }) {
+    super(
+      message,
+      proxyStatus === 407
+        ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+        : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.',
+      options,
+    );
+    this.proxyStatus = proxyStatus;
+  }
+
+  /** A proxy's own failure (5xx) may pass; a refusal (4xx) will not. */
+  override get retryable(): boolean {
+    return this.proxyStatus >= 500;
   }
 }
 

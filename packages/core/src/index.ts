@@ -41,6 +41,7 @@ export {
   NotFoundError,
   PermissionDeniedError,
   ProvisionError,
+  ProxyError,
   RateLimitError,
   RETRYABLE_STATUSES,
   TimeoutError,
@@ -55,7 +56,7 @@ export {
 export { encodeOrganization } from './organization.js';
 export { exitAfterFlush, type FlushableSink } from './process-exit.js';
 export type { ProvisionedKey } from './provisioned-key.js';
-export type { AttemptReport, RetryClock } from './retry.js';
+export { type AttemptReport, describeAttempt, type RetryClock } from './retry.js';
 export { parseRfc3339 } from './timestamp.js';
 export { MAX_RESPONSE_BYTES } from './transport.js';
 export { VERSION } from './version.js';

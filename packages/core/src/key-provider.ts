@@ -16,8 +16,13 @@ export interface KeyProviderOptions extends ClientOptions {
   clientId?: string | undefined;
   /**
    * How long before a key expires a fresh one is fetched in the background. Default: a fifth
-   * of the key's lifetime, at most 5 minutes. Keep it well below the lifetime the platform
-   * grants, or every call starts a refresh.
+   * of the key's lifetime, at most 5 minutes. Whatever is given, the margin is at most half the
+   * key's lifetime, so a key is always used for a while before it is replaced.
+   *
+   * Limitation: every key is provisioned under the provider's one client id, as the contract
+   * asks of a client process. A platform that answers 409 to a second key for the same id
+   * cannot be refreshed ahead of time; callers then receive the `ConflictError` once the current
+   * key has expired.
    */
   refreshBeforeMs?: number | undefined;
 }
@@ -86,8 +91,13 @@ export function createKeyProvider(options: KeyProviderOptions): KeyProvider {
 
   function remember(key: ProvisionedKey, receivedAtMs: number): CachedKey {
     const expiresAtMs = key.expiresAt.getTime();
-    const marginMs =
-      refreshBeforeMs ?? Math.min(MAX_DEFAULT_MARGIN_MS, (expiresAtMs - receivedAtMs) / 5);
+    const lifetimeMs = expiresAtMs - receivedAtMs;
+    // A margin as long as the key's life would refresh on every call, each new key replacing the
+    // one just handed out; half the lifetime is the most any margin is allowed to take.
+    const marginMs = Math.min(
+      refreshBeforeMs ?? Math.min(MAX_DEFAULT_MARGIN_MS, lifetimeMs / 5),
+      lifetimeMs / 2,
+    );
     return { key, expiresAtMs, refreshAtMs: expiresAtMs - marginMs };
   }
 

@@ -3,9 +3,10 @@ import { InvalidInputError } from './errors.js';
 
 // The contract specifies nothing about the slug's alphabet, so only what cannot be one safe
 // path segment is refused: separators, the characters that start a query, fragment or escape,
-// backslashes (some proxies read them as separators), white space and control characters.
+// backslashes (some proxies read them as separators), white space, control characters and
+// invisible format characters (which would make the slug in a log read as another).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-const UNSAFE_IN_SEGMENT = /[/?#%\\\s\u0000-\u001f\u007f-\u009f]/u;
+const UNSAFE_IN_SEGMENT = /[/?#%\\\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 
 /**
  * Checks an organization slug and returns it percent-encoded for the request path.

@@ -61,8 +61,10 @@ const successBodySchema = z.object({
 const MIN_KEY_LENGTH = 8;
 const MAX_KEY_LENGTH = 4096;
 
+// Format characters (\p{Cf}: zero-width spaces, bidirectional overrides) are refused too: they
+// would make a logged gateway URL read differently from what it is.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\ufeff]/u;
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 
 /** How a success body is judged. */
 export interface SuccessBodyRules {
@@ -72,6 +74,8 @@ export interface SuccessBodyRules {
   /** The key must stay valid at least this long from now. */
   minTtlMs: number;
   secrets: SecretRegistry;
+  /** Gateway URLs this client already found valid under the same rules; skipped next time. */
+  validBaseUrls?: Set<string>;
 }
 
 /** The fields of a usable success body. */
@@ -128,22 +132,15 @@ export function parseSuccessBody(body: unknown, rules: SuccessBodyRules): KeyFie
       'base_url',
     );
   }
-  const baseUrl = checkBaseUrl(fields.base_url, rules.allowInsecureHttp);
+  const baseUrl = checkBaseUrl(fields.base_url, rules);
   const expiresAt = checkExpiry(fields.expires_at, rules);
   return { apiKey: fields.api_key, baseUrl, expiresAt };
 }
 
-// A client asks one platform for many keys, and the platform names the same gateway each time;
-// the last one found valid is remembered so it is not parsed again.
-let lastValidBaseUrl: { value: string; allowInsecureHttp: boolean } | undefined;
-
-function checkBaseUrl(value: string, allowInsecureHttp: boolean): string {
-  if (
-    lastValidBaseUrl?.value === value &&
-    lastValidBaseUrl.allowInsecureHttp === allowInsecureHttp
-  ) {
-    return value;
-  }
+function checkBaseUrl(value: string, rules: SuccessBodyRules): string {
+  // A client asks one platform for many keys, and the platform names the same gateway each time.
+  if (rules.validBaseUrls?.has(value)) return value;
+  const { allowInsecureHttp } = rules;
   const invalid = (why: string) =>
     new InvalidResponseError(`The platform returned a base_url that ${why}`, 'base_url');
   if (value.length === 0) throw invalid('is empty');
@@ -167,7 +164,7 @@ function checkBaseUrl(value: string, allowInsecureHttp: boolean): string {
         'for a trusted private network.',
     );
   }
-  lastValidBaseUrl = { value, allowInsecureHttp };
+  rules.validBaseUrls?.add(value);
   return value;
 }
 

@@ -46,6 +46,9 @@ export interface AttemptOutcome<T> {
   requestId?: string | undefined;
 }
 
+/** Time kept for the last attempt: a retry that could not finish within it is not started. */
+const MIN_LAST_ATTEMPT_MS = 1_000;
+
 /** The real clock. */
 export const systemClock: RetryClock = {
   now: () => Date.now(),
@@ -81,8 +84,16 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   clock: RetryClock,
   signal: AbortSignal | undefined,
-  onAttempt: ((report: AttemptReport) => void) | undefined,
+  reportAttempt: ((report: AttemptReport) => void) | undefined,
 ): Promise<T> {
+  // The hook is for logs: a failing logger must not fail, or worse repeat, a provisioning.
+  const onAttempt = (report: AttemptReport) => {
+    try {
+      reportAttempt?.(report);
+    } catch {
+      // Ignored on purpose; see above.
+    }
+  };
   const startedAt = clock.now();
   const deadline = startedAt + policy.deadlineMs;
   const summary = (attempts: number) => ({ attempts, elapsedMs: clock.now() - startedAt });
@@ -94,7 +105,7 @@ export async function withRetries<T>(
     const timeoutMs = Math.max(1, Math.min(policy.attemptTimeoutMs, remaining));
     try {
       const outcome = await attempt(number, timeoutMs);
-      onAttempt?.({
+      onAttempt({
         attempt: number,
         status: outcome.status,
         requestId: outcome.requestId,
@@ -111,7 +122,7 @@ export async function withRetries<T>(
         latencyMs: clock.now() - attemptStart,
       };
       const stop = (final: ProvisionError, why?: string) => {
-        onAttempt?.(report);
+        onAttempt(report);
         return final.endAttempts(summary(number), why);
       };
 
@@ -125,19 +136,30 @@ export async function withRetries<T>(
       if (number >= policy.maxAttempts) throw stop(error);
       rateLimitedInARow = error instanceof RateLimitError ? rateLimitedInARow + 1 : 0;
 
-      const waitMs = plannedWait(number, rateLimitedInARow, error, policy, clock);
-      if (clock.now() + waitMs >= deadline) {
+      const planned = plannedWait(number, rateLimitedInARow, error, policy, clock);
+      const reserve = Math.min(MIN_LAST_ATTEMPT_MS, policy.attemptTimeoutMs);
+      const available = deadline - reserve - clock.now();
+      const retryAfterMs = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+      // After a 429, the random spread on top of Retry-After is trimmed to fit the time left; the
+      // platform's own Retry-After is not. Other waits are never trimmed: a shortened backoff
+      // would hammer a failing platform right up to the deadline.
+      const waitMs =
+        retryAfterMs !== undefined && retryAfterMs <= available
+          ? Math.min(planned, available)
+          : planned;
+      const tooLate =
+        retryAfterMs !== undefined ? retryAfterMs > available : clock.now() + waitMs >= deadline;
+      if (tooLate) {
         // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
-        const asked = error instanceof RateLimitError && error.retryAfterMs !== undefined;
         throw stop(
           error,
-          asked
-            ? `the platform asked to wait ${seconds(error.retryAfterMs ?? 0)} s, past the ` +
+          retryAfterMs !== undefined
+            ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
                 `${seconds(policy.deadlineMs)} s time limit`
             : `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`,
         );
       }
-      onAttempt?.({ ...report, plannedWaitMs: waitMs });
+      onAttempt({ ...report, plannedWaitMs: waitMs });
       try {
         await clock.sleep(waitMs, signal);
       } catch (aborted) {
@@ -197,4 +219,19 @@ function asProvisionError(error: unknown): ProvisionError {
     BUG_HINT,
     { cause: error },
   );
+}
+
+/**
+ * One log line for an attempt report, e.g. `Attempt 1: HTTP 503 ApiError after 41 ms, request id
+ * req_7f3a; retrying in 1.2 s`. For debug logs: it never holds a secret.
+ */
+export function describeAttempt(report: AttemptReport): string {
+  const outcome = report.status === undefined ? report.error : `HTTP ${report.status}`;
+  const failure = report.status !== undefined && report.error ? ` ${report.error}` : '';
+  const requestId = report.requestId ? `, request id ${report.requestId}` : '';
+  const next =
+    report.plannedWaitMs === undefined
+      ? ''
+      : `; retrying in ${(report.plannedWaitMs / 1000).toFixed(1)} s`;
+  return `Attempt ${report.attempt}: ${outcome}${failure} after ${report.latencyMs} ms${requestId}${next}`;
 }

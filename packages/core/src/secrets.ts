@@ -1,3 +1,5 @@
+import { ProvisionError } from './errors.js';
+
 /**
  * The one place that decides what is secret: the platform token and every provisioned key.
  *
@@ -6,20 +8,37 @@
  * is about to place in an error or a log line. The values live in a private field, so neither
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
+/** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
+export class SecretHookError extends ProvisionError {
+  constructor(cause: unknown) {
+    super(
+      `The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      'Fix the onSecret callback; a secret that cannot be masked is not handed out.',
+      { cause },
+    );
+  }
+}
+
 export class SecretRegistry {
   /** The token, kept for the registry's whole life. */
   readonly #permanent = new Set<string>();
   /** The newest keys, oldest first; older ones were reported to `onSecret` already. */
   readonly #recent: string[] = [];
   readonly #onSecret: ((value: string) => void) | undefined;
-  #pattern: RegExp | undefined;
-  #lowered: string[] | undefined;
+  /** Each secret's pieces, computed once when it is added. */
+  readonly #pieces = new Map<string, readonly string[]>();
 
   /**
    * How many keys are remembered for redaction. A long-running client mints a key per hour or
    * so; remembering every one would make each redaction slower and hold dead keys in memory.
    */
   static readonly RECENT_KEYS = 16;
+
+  /**
+   * The shortest piece of a secret that is hidden on its own. Long enough that ordinary words
+   * do not match by chance, short enough to catch a key a server echoes cut in half.
+   */
+  static readonly PIECE_LENGTH = 10;
 
   constructor(onSecret?: (value: string) => void) {
     this.#onSecret = onSecret;
@@ -35,37 +54,55 @@ export class SecretRegistry {
       this.#permanent.add(value);
     } else {
       this.#recent.push(value);
-      if (this.#recent.length > SecretRegistry.RECENT_KEYS) this.#recent.shift();
+      const forgotten = this.#recent.length > SecretRegistry.RECENT_KEYS && this.#recent.shift();
+      if (forgotten) this.#pieces.delete(forgotten);
     }
-    this.#pattern = undefined;
-    this.#lowered = undefined;
-    this.#onSecret?.(value);
+    this.#pieces.set(value, piecesOf(value));
+    try {
+      this.#onSecret?.(value);
+    } catch (error) {
+      // A secret the caller could not mask must not be handed out: stop here.
+      throw new SecretHookError(error);
+    }
   }
 
   /**
-   * Replaces every occurrence of a known secret in `text` with `***`, ignoring case: a server
-   * may echo a secret inside a host name, which URL parsing lower-cases.
+   * Hides secrets in `text`: every word (a run of characters other than white space, quotes and
+   * URL delimiters) that holds a known secret, or a piece of one at least
+   * {@link SecretRegistry.PIECE_LENGTH} characters long, becomes `***`. Case is ignored: a
+   * server may echo a secret inside a host name, which URL parsing lower-cases; and a piece
+   * counts because servers often echo only part of a key ("invalid key sk-abcd1234…").
    */
   redact(text: string): string {
-    // The common case, text holding no secret, costs a few substring searches and no regex.
+    // The common case, text holding no secret, costs a few substring searches.
     if (!this.reveals(text)) return text;
-    this.#pattern ??= alternation([...this.#permanent, ...this.#recent]);
-    return text.replace(this.#pattern, '***');
+    return text.replace(WORD, (word) => (this.reveals(word) ? '***' : word));
   }
 
-  /** Whether `text` holds a known secret, in any case. */
+  /** Whether `text` holds a known secret, or a piece of one, in any case. */
   reveals(text: string): boolean {
-    this.#lowered ??= [...this.#permanent, ...this.#recent].map((value) => value.toLowerCase());
-    if (this.#lowered.length === 0) return false;
+    if (this.#pieces.size === 0) return false;
     const lowered = text.toLowerCase();
-    return this.#lowered.some((value) => lowered.includes(value));
+    for (const pieces of this.#pieces.values()) {
+      if (pieces.some((piece) => lowered.includes(piece))) return true;
+    }
+    return false;
   }
 }
 
-/** One case-insensitive pattern matching any of `values`, longest first so none is cut. */
-function alternation(values: string[]): RegExp {
-  const escaped = values
-    .sort((a, b) => b.length - a.length)
-    .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(escaped.join('|'), 'gi');
+/** Separators a secret never contains: white space, quotes, brackets and URL delimiters. */
+const WORD = /[^\s"'`<>()[\]{},;:/?#@&=|\\]+/g;
+
+/**
+ * Every stretch of {@link SecretRegistry.PIECE_LENGTH} characters of a secret, lower-cased; a
+ * shorter secret stands for itself. Text holding any of them holds a piece of the secret.
+ */
+function piecesOf(secret: string): string[] {
+  const lowered = secret.toLowerCase();
+  const length = Math.min(SecretRegistry.PIECE_LENGTH, lowered.length);
+  const pieces = new Set<string>();
+  for (let start = 0; start + length <= lowered.length; start += 1) {
+    pieces.add(lowered.slice(start, start + length));
+  }
+  return [...pieces];
 }

@@ -8,6 +8,7 @@ import {
   ConnectionError,
   InvalidResponseError,
   ProvisionError,
+  ProxyError,
   TimeoutError,
 } from './errors.js';
 
@@ -163,6 +164,16 @@ function toProvisionError(error: unknown, url: URL): ProvisionError {
   const code = (error as { code?: unknown } | undefined)?.code;
   const systemCode = typeof code === 'string' ? code : undefined;
   const where = url.host;
+  // The tunnel agent reports a refused CONNECT only in its message.
+  const refusedTunnel = /tunneling socket could not be established, statusCode=(\d{3})/.exec(
+    String((error as { message?: unknown } | undefined)?.message ?? ''),
+  );
+  if (refusedTunnel) {
+    const status = Number(refusedTunnel[1]);
+    return new ProxyError(`The proxy refused a tunnel to ${where} (HTTP ${status})`, status, {
+      cause: error,
+    });
+  }
   if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
     return new CertificateError(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
       cause: error,

@@ -4,6 +4,7 @@ import { oneLine } from '../src/errors.js';
 import {
   CertificateError,
   ConflictError,
+  encodeOrganization,
   formatFailure,
   InvalidInputError,
   isLoopbackHost,
@@ -24,8 +25,25 @@ describe('what counts as a secret', () => {
     secrets.add('Tok-SECRET-9');
 
     expect(secrets.redact('redirect to https://tok-secret-9.example.test')).toBe(
-      'redirect to https://***.example.test',
+      'redirect to https://***',
     );
+  });
+
+  it('hides a word that holds only a piece of a secret, as servers often echo keys cut short', () => {
+    const secrets = new SecretRegistry();
+    secrets.add('tok_SUPERSECRET_abc123');
+
+    expect(secrets.redact('bad token starting tok_SUPERSECRET_abc1, try again')).toBe(
+      'bad token starting ***, try again',
+    );
+    expect(secrets.redact('expires "sk-0123456789" soon')).toBe('expires "sk-0123456789" soon');
+  });
+
+  it('leaves a word sharing fewer characters than a piece with a secret alone', () => {
+    const secrets = new SecretRegistry();
+    secrets.add('tok_SUPERSECRET_abc123');
+
+    expect(secrets.redact('tok_SUPER is a prefix')).toBe('tok_SUPER is a prefix');
   });
 
   it('replaces a secret that contains another one whole', () => {
@@ -187,4 +205,139 @@ describe('loopback', () => {
       expect(isLoopbackHost(host)).toBe(false);
     },
   );
+});
+
+describe('the caller’s hooks', () => {
+  it('a failing onAttempt logger neither fails nor repeats a provisioning', async () => {
+    const server = await startHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
+    });
+    const { options } = testOptions({
+      apiUrl: server.url,
+      onAttempt: () => {
+        throw new Error('log sink is full');
+      },
+    });
+
+    const key = await provisionKey({ ...options, ...request });
+
+    expect(key.attempts).toBe(1);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a failing onSecret stops the key from being handed out', async () => {
+    const server = await startHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
+    });
+    let calls = 0;
+    const { options } = testOptions({
+      apiUrl: server.url,
+      onSecret: () => {
+        calls += 1;
+        if (calls === 2) throw new Error('mask service down');
+      },
+    });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
+    expect(error.name).toBe('SecretHookError');
+    expect(formatFailure(error)).toBe(
+      'The onSecret hook failed: mask service down. Fix the onSecret callback; a secret that ' +
+        'cannot be masked is not handed out.',
+    );
+  });
+});
+
+describe('options a caller may spell loosely or wrongly', () => {
+  it('accepts the auth header choice in any case', async () => {
+    const server = await startHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
+    });
+    const { options } = testOptions({
+      apiUrl: server.url,
+      authHeader: 'X-API-Key' as 'x-api-key',
+    });
+
+    await provisionKey({ ...options, ...request });
+
+    expect(server.requests[0]?.headers['x-api-key']).toBe(TOKEN);
+  });
+
+  it('refuses a user agent that is not printable ASCII, before any request', async () => {
+    const { options } = testOptions({ userAgent: 'evals/1.0 (büro)' });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.hint).toBe('Fix the user agent setting and run again.');
+  });
+});
+
+describe('invisible characters', () => {
+  it('are refused in an organization slug', () => {
+    expect(() => encodeOrganization('acme\u202e')).toThrow(InvalidInputError);
+  });
+
+  it('are refused in a key the platform returns', async () => {
+    const server = await startHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(successBody({ api_key: 'sk-\u202eevil-0123456789' })));
+    });
+    const { options } = testOptions({ apiUrl: server.url });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
+    expect(error.message).toBe(
+      'The platform returned an api_key containing white space or control characters',
+    );
+  });
+});
+
+describe('a gateway URL holding part of the key', () => {
+  it('is refused, as it would be logged and exported in the clear', async () => {
+    const key = 'sk-litellm-0123456789abcdef';
+    const server = await startHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify(
+          successBody({ api_key: key, base_url: `https://gw.test/${key.slice(0, 14)}` }),
+        ),
+      );
+    });
+    const { options } = testOptions({ apiUrl: server.url });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
+    expect(error.message).toBe(
+      'The platform returned a base_url that contains the token or the key',
+    );
+  });
+});
+
+describe('a rate limit close to the deadline', () => {
+  it('trims the random spread to the time left instead of giving up', async () => {
+    const server = await startHttpServer((_request, response, index) => {
+      if (index === 0) {
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+        response.end(JSON.stringify(envelope(429, 'rate_limited', 'Slow down')));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
+    });
+    const { options, waits } = testOptions({
+      apiUrl: server.url,
+      deadlineMs: 3_000,
+      clock: { random: () => 0.99 },
+    });
+
+    const key = await provisionKey({ ...options, ...request });
+
+    // 1 s asked for, plus a spread of up to 3 s trimmed to leave 1 s for the last attempt.
+    expect(waits).toEqual([2_000]);
+    expect(key.attempts).toBe(2);
+  });
 });

@@ -16,7 +16,7 @@ const tasks = {
   demo: ['node', 'packages/action-harness/dist/demo.js'],
   test: ['pnpm', 'exec', 'vitest', 'run'],
 };
-if (!(task in tasks)) {
+if (!Object.hasOwn(tasks, task ?? '')) {
   console.error(`usage: node scripts/bootstrap.mjs <${Object.keys(tasks).join('|')}> [args]`);
   process.exit(2);
 }

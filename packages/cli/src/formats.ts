@@ -1,6 +1,25 @@
 import { randomUUID } from 'node:crypto';
 
-import { InvalidResponseError, type ProvisionedKey } from '@provision-litellm-key/core';
+import { ProvisionError, type ProvisionedKey } from '@provision-litellm-key/core';
+
+import type { Format } from './settings.js';
+
+/**
+ * A value the requested format cannot carry unchanged. The key was minted, but it is handed over
+ * in no form rather than in a wrong one.
+ */
+export class UnrepresentableValueError extends ProvisionError {
+  /** The format asked for. */
+  readonly format: Format;
+  /** The variable whose value does not fit, e.g. `LITELLM_API_KEY`. */
+  readonly variable: string;
+
+  constructor(format: Format, variable: string, message: string, hint: string) {
+    super(message, hint);
+    this.format = format;
+    this.variable = variable;
+  }
+}
 
 /** One environment variable to hand over: its name and value. */
 export interface Variable {
@@ -10,7 +29,7 @@ export interface Variable {
 
 /**
  * The variables a key is handed over as: LiteLLM's own names, plus the OpenAI SDKs' names when
- * asked for. The key comes first so that anything masking secrets sees it before the URL.
+ * asked for.
  */
 export function keyVariables(key: ProvisionedKey, openai: boolean): Variable[] {
   const variables = [
@@ -43,7 +62,7 @@ export function shellQuote(value: string): string {
  * `NAME=value` lines for dotenv files. Single quotes are literal in the common dotenv readers
  * (Node's dotenv, python-dotenv, Docker Compose) as long as the value holds no quote or
  * backslash; double quotes then serve a value with a single quote but nothing they would expand.
- * @throws {InvalidResponseError} for a value no quoting carries unchanged to every reader.
+ * @throws {UnrepresentableValueError} for a value no quoting carries unchanged to every reader.
  */
 export function renderDotenv(variables: readonly Variable[]): string {
   return variables.map(({ name, value }) => `${name}=${dotenvQuote(name, value)}\n`).join('');
@@ -52,9 +71,10 @@ export function renderDotenv(variables: readonly Variable[]): string {
 function dotenvQuote(name: string, value: string): string {
   if (!/['\\\n\r]/.test(value)) return `'${value}'`;
   if (!/["\\$`\n\r]/.test(value)) return `"${value}"`;
-  throw new InvalidResponseError(
+  throw new UnrepresentableValueError(
+    'dotenv',
+    name,
     `The value of ${name} mixes quotes, backslashes or $ in a way dotenv readers disagree on`,
-    undefined,
     'Use --format shell or --format json, which carry any value.',
   );
 }
@@ -70,47 +90,38 @@ export function renderJson(key: ProvisionedKey): string {
   return `${JSON.stringify(document)}\n`;
 }
 
-/** What `--format github` writes: the workflow command for stdout, and the `$GITHUB_ENV` text. */
-export interface GithubHandover {
-  /** Printed first, so the runner masks the key before anything else can show it. */
-  stdout: string;
-  /** Appended to the file named by `GITHUB_ENV`. */
-  environmentFile: string;
+/**
+ * The workflow command that has the GitHub Actions runner mask `secret` in every later log line.
+ * The secret is escaped as command data: the runner decodes `%25`, `%0D` and `%0A` in it, so an
+ * unescaped secret holding those sequences would be registered as a different string (and a raw
+ * line break would end the command early), and the mask would miss the real value.
+ */
+export function maskCommand(secret: string): string {
+  const data = secret.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+  return `::add-mask::${data}\n`;
 }
 
 /**
- * Renders variables for GitHub Actions: `::add-mask::` for each secret, escaped as command data,
- * then each variable in the multi-line `NAME<<DELIMITER` form, whose random delimiter a value
- * cannot end early.
- * @param secrets - the values to mask, normally the key.
+ * The text to append to the file `GITHUB_ENV` names: each variable in the multi-line
+ * `NAME<<DELIMITER` form, whose random delimiter a value cannot end early.
  * @param delimiter - supplies the delimiter; replaceable so tests are deterministic.
- * @throws {InvalidResponseError} if a value contains the delimiter.
+ * @throws {UnrepresentableValueError} if a value contains its delimiter.
  */
-export function renderGithub(
+export function renderGithubEnv(
   variables: readonly Variable[],
-  secrets: readonly string[],
   delimiter: () => string = () => `ghadelimiter_${randomUUID()}`,
-): GithubHandover {
-  const lines = variables.map(({ name, value }) => {
+): string {
+  const entries = variables.map(({ name, value }) => {
     const end = delimiter();
     if (value.includes(end)) {
-      throw new InvalidResponseError(
+      throw new UnrepresentableValueError(
+        'github',
+        name,
         `The value of ${name} contains the delimiter chosen to write it to GITHUB_ENV`,
-        undefined,
-        'Run again: the delimiter is random.',
+        'Run again: each run chooses a new random delimiter.',
       );
     }
     return `${name}<<${end}\n${value}\n${end}\n`;
   });
-  const masks = [...new Set(secrets)].map((secret) => `::add-mask::${commandData(secret)}\n`);
-  return { stdout: masks.join(''), environmentFile: lines.join('') };
-}
-
-/**
- * Escapes the data of a workflow command. The runner decodes `%25`, `%0D` and `%0A` in it, so an
- * unescaped value holding those sequences would be registered as a different string (and a raw
- * line break would end the command early): the mask would then miss the real key.
- */
-function commandData(value: string): string {
-  return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+  return entries.join('');
 }

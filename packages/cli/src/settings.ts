@@ -33,7 +33,7 @@ export interface Settings {
   openai: boolean;
   debug: boolean;
   /** The command to run with the key in its environment, when one follows `--`. */
-  command: string[] | undefined;
+  command: [string, ...string[]] | undefined;
   /** Where `--format github` appends; read from `GITHUB_ENV`. */
   githubEnvPath: string | undefined;
 }
@@ -92,10 +92,7 @@ export function readSettings(argv: readonly string[], env: Environment): Request
     );
   }
 
-  const command = terminator === -1 ? undefined : argv.slice(terminator + 1);
-  if (command !== undefined && command.length === 0) {
-    throw new UsageError('command', 'no command after --', 'Name the command to run after --.');
-  }
+  const command = readCommand(argv, terminator);
   if (command !== undefined && values.format !== undefined) {
     throw new UsageError(
       'format',
@@ -148,6 +145,18 @@ export function readSettings(argv: readonly string[], env: Environment): Request
       githubEnvPath,
     },
   };
+}
+
+function readCommand(
+  argv: readonly string[],
+  terminator: number,
+): [string, ...string[]] | undefined {
+  if (terminator === -1) return undefined;
+  const [program, ...args] = argv.slice(terminator + 1);
+  if (program === undefined) {
+    throw new UsageError('command', 'no command after --', 'Name the command to run after --.');
+  }
+  return [program, ...args];
 }
 
 function refuseTokenFlags(flags: readonly string[]): void {

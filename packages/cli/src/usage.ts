@@ -22,9 +22,10 @@ Flags:
   --format FORMAT             shell (default): export lines, safe to eval
                               dotenv: NAME=value lines
                               json: {"apiKey", "baseUrl", "expiresAt", "clientId"}
-                              github: append to $GITHUB_ENV and mask the key
+                              github: mask the token and key, append to $GITHUB_ENV
   --openai                    also set OPENAI_API_KEY and OPENAI_BASE_URL
   --token-stdin               read the platform API token from stdin
+                              (on a terminal: paste it, then press Ctrl-D)
   --debug                     log every attempt, and stack traces on failure
   -h, --help                  show this help
   --version                   print the version
@@ -43,6 +44,7 @@ Variables handed over:
   OPENAI_API_KEY, OPENAI_BASE_URL            with --openai
 
 Exit codes:
-  0  the key was provisioned     1  the platform refused or failed
-  2  a flag or input is invalid  otherwise, with a command: the command's exit code
+  0  the key was provisioned     1  the platform refused or failed, or the handover did
+  2  a flag or input is invalid, or GITHUB_ENV is unusable (nothing was sent)
+  otherwise, with a command: the command's exit code
 `;

@@ -39,19 +39,22 @@ export interface Outcome {
 /** A running command, with its output so far. */
 export interface Launched {
   child: ChildProcess;
-  /** Resolves once stdout contains `text`. */
-  printed(text: string): Promise<void>;
+  /** Resolves with stdout so far once it contains `text`. */
+  printed(text: string): Promise<string>;
   outcome: Promise<Outcome>;
+}
+
+/** How to start the built command: its variables and its stdin. */
+export interface LaunchOptions {
+  env?: Record<string, string>;
+  stdin?: string;
 }
 
 /**
  * Starts the built command with only `PATH` and the given variables in its environment, so
  * nothing from the machine running the tests (a real token, a proxy) leaks in.
  */
-export function launch(
-  args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string } = {},
-): Launched {
+export function launch(args: readonly string[], options: LaunchOptions = {}): Launched {
   const child = spawn(process.execPath, [BINARY, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: 'pipe',
@@ -71,11 +74,11 @@ export function launch(
   });
 
   const printed = (text: string) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<string>((resolve, reject) => {
       const check = () => {
         if (!stdout.includes(text)) return;
         child.stdout.off('data', check);
-        resolve();
+        resolve(stdout);
       };
       child.stdout.on('data', check);
       child.once('close', () => reject(new Error(`exited before printing ${text}: ${stderr}`)));
@@ -89,10 +92,7 @@ export function launch(
 }
 
 /** Runs the built command to the end. */
-export function run(
-  args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string } = {},
-): Promise<Outcome> {
+export function run(args: readonly string[], options: LaunchOptions = {}): Promise<Outcome> {
   return launch(args, options).outcome;
 }
 

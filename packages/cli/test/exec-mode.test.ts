@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import {
   launch,
@@ -10,6 +10,15 @@ import {
 } from './built-binary.js';
 
 beforeAll(requireBuiltBinary);
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Arguments that run `script` with node after `--`, plus extra arguments for it. */
 function nodeCommand(script: string, ...args: string[]): string[] {
@@ -24,11 +33,14 @@ const parentCommandLine =
 console.log(JSON.stringify({ env: process.env, argv: process.argv, parentCommandLine }));
 `;
 
+// Traps each signal and exits with a code of its own, so the tool's exit code shows that it
+// waited for the child to end.
 const WAIT_FOR_SIGNALS_SCRIPT = `
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => { console.log('child got ' + signal); process.exit(42); });
+const codes = { SIGINT: 41, SIGTERM: 42, SIGHUP: 43, SIGQUIT: 44 };
+for (const [signal, code] of Object.entries(codes)) {
+  process.on(signal, () => { console.log('child got ' + signal); process.exit(code); });
 }
-console.log('ready');
+console.log('ready ' + process.pid);
 setInterval(() => {}, 1 << 30);
 `;
 
@@ -106,19 +118,32 @@ describe('running a command with the key', () => {
     expect(outcome.code).toBe(128 + 9);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('passes %s on to the command', async (signal) => {
+  it.each([
+    ['SIGINT', 41],
+    ['SIGTERM', 42],
+    ['SIGHUP', 43],
+    ['SIGQUIT', 44],
+  ] as const)('passes %s on to the command and exits with its code, %i', async (signal, code) => {
     const platform = await startPlatform();
     const tool = launch(
       ['--org', 'acme', '--api-url', platform.url, ...nodeCommand(WAIT_FOR_SIGNALS_SCRIPT)],
       { env: { DREADNODE_API_TOKEN: TOKEN } },
     );
 
-    await tool.printed('ready\n');
+    const ready = /^ready (\d+)\n/.exec(await tool.printed('\n'));
+    const childPid = Number(ready?.[1]);
+    // Should the tool die first, the child would outlive the test; end it by its own id.
+    onTestFinished(() => {
+      if (isRunning(childPid)) process.kill(childPid, 'SIGKILL');
+    });
     tool.child.kill(signal);
     const outcome = await tool.outcome;
 
-    expect(outcome.stdout).toBe(`ready\nchild got ${signal}\n`);
-    expect(outcome.code).toBe(42);
+    expect(outcome).toMatchObject({
+      code,
+      signal: null,
+      stdout: `ready ${childPid}\nchild got ${signal}\n`,
+    });
   });
 
   it('exits 127 and says so when the command does not exist', async () => {

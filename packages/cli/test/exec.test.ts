@@ -3,11 +3,13 @@ import { EventEmitter } from 'node:events';
 
 import { describe, expect, it } from 'vitest';
 
-import { runCommand, type Spawn } from '../src/exec.js';
+import { type CommandRun, runCommand, type Spawn } from '../src/exec.js';
 
 /** A child process stand-in that records what it was started with and the signals it got. */
 class FakeChild extends EventEmitter {
   readonly signals: string[] = [];
+  /** Set once the process has started; a failed start leaves it unset, as Node does. */
+  pid: number | undefined;
 
   kill(signal: NodeJS.Signals): boolean {
     this.signals.push(signal);
@@ -15,7 +17,12 @@ class FakeChild extends EventEmitter {
   }
 }
 
-function start(command: string[] = ['pytest', 'evals/']) {
+// Checked by the type checker, not at run time: a command always has a program, so runCommand
+// has no empty case to handle (the settings refuse `--` with nothing after it).
+// @ts-expect-error an empty command is not a CommandRun command
+const _noProgram: CommandRun['command'] = [];
+
+function start(command: [string, ...string[]] = ['pytest', 'evals/']) {
   const child = new FakeChild();
   const signals = new EventEmitter();
   const messages: string[] = [];
@@ -64,13 +71,46 @@ describe('running a command', () => {
     expect(await run.exitCode).toBe(137);
   });
 
-  it('passes SIGINT and SIGTERM on to the child', () => {
+  it('passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the child', () => {
     const run = start();
 
-    run.signals.emit('SIGINT');
-    run.signals.emit('SIGTERM');
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) run.signals.emit(signal);
 
-    expect(run.child.signals).toEqual(['SIGINT', 'SIGTERM']);
+    expect(run.child.signals).toEqual(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+  });
+
+  it('keeps waiting after forwarding a signal, and exits with the code the child then chooses', async () => {
+    const run = start();
+    let settled = false;
+    void run.exitCode.then(() => {
+      settled = true;
+    });
+
+    run.signals.emit('SIGHUP');
+    await new Promise((resolve) => setImmediate(resolve));
+    const settledBeforeExit = settled;
+    run.child.emit('exit', 71, null);
+
+    expect(settledBeforeExit).toBe(false);
+    expect(await run.exitCode).toBe(71);
+  });
+
+  it('keeps waiting for a running child when a signal cannot be delivered to it', async () => {
+    const run = start();
+    run.child.pid = 4321;
+    let settled = false;
+    void run.exitCode.then(() => {
+      settled = true;
+    });
+
+    run.child.emit('error', Object.assign(new Error('kill EPERM'), { code: 'EPERM' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    const settledBeforeExit = settled;
+    run.child.emit('exit', 0, null);
+
+    expect(settledBeforeExit).toBe(false);
+    expect(await run.exitCode).toBe(0);
+    expect(run.messages).toEqual(['cannot signal "pytest": kill EPERM']);
   });
 
   it('stops listening for signals once the child has exited', async () => {
@@ -79,7 +119,10 @@ describe('running a command', () => {
     run.child.emit('exit', 0, null);
     await run.exitCode;
 
-    expect(run.signals.listenerCount('SIGINT') + run.signals.listenerCount('SIGTERM')).toBe(0);
+    const listening = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'].map((signal) =>
+      run.signals.listenerCount(signal),
+    );
+    expect(listening).toEqual([0, 0, 0, 0]);
   });
 
   it('exits with 127 and says why when the program does not exist', async () => {

@@ -1,7 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import {
   closedLoopbackUrl,
+  mintedKey,
   requireBuiltBinary,
   run,
   startPlatform,
@@ -12,6 +17,12 @@ import {
 beforeAll(requireBuiltBinary);
 
 const PREFIX = 'provision-litellm-key: ';
+
+function temporaryDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'provision-cli-'));
+  onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}
 
 describe('exit codes of the built command', () => {
   it('exits 1 with the reason and hint on one line when the platform rejects the token', async () => {
@@ -105,6 +116,41 @@ describe('exit codes of the built command', () => {
     expect(outcome.code).toBe(2);
   });
 
+  it('exits 2 without calling the platform when GITHUB_ENV names a missing file', async () => {
+    const platform = await startPlatform();
+    const githubEnv = join(temporaryDirectory(), 'github-env');
+
+    const outcome = await run(['--org', 'acme', '--api-url', platform.url, '--format', 'github'], {
+      env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
+    });
+
+    expect(outcome.code).toBe(2);
+    expect(platform.requests).toHaveLength(0);
+    expect(outcome.stdout).toBe('');
+    expect(outcome.stderr).toMatch(
+      new RegExp(
+        `^${PREFIX}GITHUB_ENV names ${githubEnv}, which cannot be appended to \\(ENOENT\\)\\. [^\\n]+\\n$`,
+      ),
+    );
+  });
+
+  it('exits 1 with one line naming GITHUB_ENV when appending fails after minting', async () => {
+    const platform = await startPlatform();
+
+    const outcome = await run(['--org', 'acme', '--api-url', platform.url, '--format', 'github'], {
+      env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: '/dev/full' },
+    });
+
+    const lines = outcome.stderr.trimEnd().split('\n');
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toBe(`::add-mask::${TOKEN}\n::add-mask::${mintedKey(platform)}\n`);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      new RegExp(`^${PREFIX}Cannot append the key to GITHUB_ENV \\(/dev/full\\): ENOSPC\\. `),
+    );
+    expect(lines[1]).not.toContain('bug');
+  });
+
   it('shows a stack trace only with --debug', async () => {
     const url = await closedLoopbackUrl();
     const args = ['--org', 'acme', '--api-url', url, '--max-attempts', '1'];
@@ -159,8 +205,12 @@ describe('the --debug attempt log', () => {
     const attempts = outcome.stderr.split('\n').filter((line) => line.startsWith('debug: '));
     expect(outcome.code).toBe(0);
     expect(attempts).toHaveLength(2);
-    expect(attempts[0]).toMatch(/^debug: attempt 1: HTTP 503 in \d+ ms, next in \d+ ms$/);
-    expect(attempts[1]).toMatch(/^debug: attempt 2: HTTP 200 in \d+ ms, request id req_[0-9a-f]+$/);
+    expect(attempts[0]).toMatch(
+      /^debug: Attempt 1: HTTP 503 ApiError after \d+ ms; retrying in \d+\.\d s$/,
+    );
+    expect(attempts[1]).toMatch(
+      /^debug: Attempt 2: HTTP 200 after \d+ ms, request id req_[0-9a-f]+$/,
+    );
     expect(outcome.stderr).not.toContain('forged');
   });
 });

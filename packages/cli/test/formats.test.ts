@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
 
-import type { ProvisionedKey } from '@provision-litellm-key/core';
+import { InvalidResponseError, type ProvisionedKey } from '@provision-litellm-key/core';
 import { describe, expect, it } from 'vitest';
 
 import {
   keyVariables,
+  maskCommand,
   renderDotenv,
-  renderGithub,
+  renderGithubEnv,
   renderJson,
   renderShell,
+  UnrepresentableValueError,
 } from '../src/formats.js';
 
 const key: ProvisionedKey = {
@@ -102,6 +104,14 @@ describe('dotenv format', () => {
       }),
     );
   });
+
+  it('blames the format, not the platform, for a value it cannot carry', () => {
+    const refusal = catchError(() => renderDotenv([{ name: 'A', value: `sk-'"` }]));
+
+    expect(refusal).toBeInstanceOf(UnrepresentableValueError);
+    expect(refusal).not.toBeInstanceOf(InvalidResponseError);
+    expect(refusal).toMatchObject({ format: 'dotenv', variable: 'A' });
+  });
 });
 
 describe('json format', () => {
@@ -114,42 +124,53 @@ describe('json format', () => {
 });
 
 describe('github format', () => {
-  it('masks the key and writes each variable as a heredoc', () => {
+  it('writes each variable as a heredoc for GITHUB_ENV', () => {
     let counter = 0;
-    const handover = renderGithub(keyVariables(key, false), [key.apiKey], () => `EOF${++counter}`);
 
-    expect(handover).toEqual({
-      stdout: '::add-mask::sk-test-123\n',
-      environmentFile:
-        'LITELLM_API_KEY<<EOF1\nsk-test-123\nEOF1\n' +
+    expect(renderGithubEnv(keyVariables(key, false), () => `EOF${++counter}`)).toBe(
+      'LITELLM_API_KEY<<EOF1\nsk-test-123\nEOF1\n' +
         'LITELLM_BASE_URL<<EOF2\nhttps://litellm.example.test\nEOF2\n',
+    );
+  });
+
+  it('masks a secret with one workflow command', () => {
+    expect(maskCommand('sk-test-123')).toBe('::add-mask::sk-test-123\n');
+  });
+
+  it('escapes the secret in the mask command, so the runner decodes it back to the real one', () => {
+    const hostile = 'sk-a%0A::warning::injected%25\r\n';
+    const command = maskCommand(hostile);
+
+    expect(command).toBe('::add-mask::sk-a%250A::warning::injected%2525%0D%0A\n');
+    expect(decodeCommandData(command.slice('::add-mask::'.length, -1))).toBe(hostile);
+  });
+
+  it('refuses a value that contains the delimiter, blaming the format', () => {
+    const variables = [{ name: 'A', value: 'sk-EOF-x' }];
+
+    const refusal = catchError(() => renderGithubEnv(variables, () => 'EOF'));
+
+    expect(refusal).toBeInstanceOf(UnrepresentableValueError);
+    expect(refusal).toMatchObject({
+      message: 'The value of A contains the delimiter chosen to write it to GITHUB_ENV',
+      format: 'github',
+      variable: 'A',
     });
   });
 
-  it('masks a key only once when it is handed over under two names', () => {
-    const handover = renderGithub(keyVariables(key, true), [key.apiKey, key.apiKey]);
-
-    expect(handover.stdout).toBe('::add-mask::sk-test-123\n');
-  });
-
-  it('escapes the key in the mask command, so the runner decodes it back to the real key', () => {
-    const hostile = 'sk-a%0A::warning::injected%25\r\n';
-    const { stdout } = renderGithub([], [hostile]);
-
-    expect(stdout).toBe('::add-mask::sk-a%250A::warning::injected%2525%0D%0A\n');
-    expect(decodeCommandData(stdout.slice('::add-mask::'.length, -1))).toBe(hostile);
-  });
-
-  it('refuses a value that contains the delimiter', () => {
-    const variables = [{ name: 'A', value: 'sk-EOF-x' }];
-
-    expect(() => renderGithub(variables, [], () => 'EOF')).toThrow(/contains the delimiter/);
-  });
-
   it('chooses a different random delimiter for each variable', () => {
-    const { environmentFile } = renderGithub(keyVariables(key, false), []);
+    const environmentFile = renderGithubEnv(keyVariables(key, false));
     const delimiters = [...environmentFile.matchAll(/<<(.+)\n/g)].map((match) => match[1]);
 
     expect(new Set(delimiters).size).toBe(2);
   });
 });
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a failure');
+}

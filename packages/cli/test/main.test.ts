@@ -1,6 +1,6 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +13,7 @@ import {
 } from '@provision-litellm-key/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-import { type CliOptions, runCli } from '../src/main.js';
+import { type CliOptions, runCli, TOKEN_PROMPT } from '../src/main.js';
 import { VERSION } from '../src/version.js';
 
 const TOKEN = 'platform-token-123';
@@ -42,13 +42,22 @@ async function run(argv: string[], overrides: Partial<CliOptions> = {}) {
     stdin: [],
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
+    // Reports the secrets as the core library does: the token first, then the key.
     provision: async (options) => {
       calls.push(options);
+      options.onSecret?.(options.token);
+      options.onSecret?.(KEY);
       return provisionedKey(options);
     },
     ...overrides,
   });
   return { exitCode, stdout, stderr, calls };
+}
+
+function temporaryDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'provision-cli-'));
+  onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+  return directory;
 }
 
 function failingWith(error: unknown): CliOptions['provision'] {
@@ -96,7 +105,6 @@ describe('a successful run', () => {
         clientId: 'job-7',
         minTtlMs: 120_000,
         deadlineMs: 90_000,
-        timeoutMs: 20_000,
         maxAttempts: 2,
         allowInsecureHttp: true,
         userAgent: `provision-litellm-key/${VERSION}`,
@@ -104,10 +112,11 @@ describe('a successful run', () => {
     ]);
   });
 
-  it('keeps each attempt within a short overall time limit', async () => {
+  it('leaves the per-attempt timeout to the core client, which fits it to the time limit', async () => {
     const result = await run(['--org', 'acme', '--timeout-seconds', '5']);
 
-    expect(result.calls[0]?.timeoutMs).toBe(5_000);
+    expect(result.calls[0]?.deadlineMs).toBe(5_000);
+    expect(result.calls[0]?.timeoutMs).toBeUndefined();
   });
 
   it('reads the token from stdin with --token-stdin, trimmed, over the environment', async () => {
@@ -116,6 +125,24 @@ describe('a successful run', () => {
     });
 
     expect(result.calls[0]?.token).toBe('piped-token');
+    expect(result.stderr).not.toContain(TOKEN_PROMPT);
+  });
+
+  it('asks for the token on stderr when --token-stdin reads from a terminal', async () => {
+    const terminal = Object.assign(['typed-token\n'], { isTTY: true });
+
+    const result = await run(['--org', 'acme', '--token-stdin'], { stdin: terminal });
+
+    expect(result.stderr.split('\n')[0]).toBe('Paste the platform API token, then press Ctrl-D:');
+    expect(result.calls[0]?.token).toBe('typed-token');
+  });
+
+  it('does not prompt on a terminal when the token comes from the environment', async () => {
+    const terminal = Object.assign([], { isTTY: true });
+
+    const result = await run(['--org', 'acme'], { stdin: terminal });
+
+    expect(result.stderr).not.toContain(TOKEN_PROMPT);
   });
 
   it('logs each attempt with --debug, without the token or the key', async () => {
@@ -126,25 +153,140 @@ describe('a successful run', () => {
       },
     });
 
-    expect(result.stderr).toContain('debug: attempt 1: HTTP 200 in 12 ms, request id req_1\n');
+    expect(result.stderr).toContain('debug: Attempt 1: HTTP 200 after 12 ms, request id req_1\n');
     expect(result.stderr).not.toContain(TOKEN);
     expect(result.stderr).not.toContain(KEY);
   });
 
-  it('appends to the GITHUB_ENV file and masks the key on stdout with --format github', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'provision-cli-'));
-    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
-    const githubEnv = join(directory, 'github-env');
+  it('appends to the GITHUB_ENV file and masks the secrets on stdout with --format github', async () => {
+    const githubEnv = join(temporaryDirectory(), 'github-env');
     writeFileSync(githubEnv, 'EARLIER=kept\n');
 
     const result = await run(['--org', 'acme', '--format', 'github'], {
       env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
     });
 
-    expect(result.stdout).toBe(`::add-mask::${KEY}\n`);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(`::add-mask::${TOKEN}\n::add-mask::${KEY}\n`);
     expect(readFileSync(githubEnv, 'utf8')).toMatch(
       new RegExp(`^EARLIER=kept\\nLITELLM_API_KEY<<(\\S+)\\n${KEY}\\n\\1\\nLITELLM_BASE_URL<<`),
     );
+  });
+});
+
+describe('masking with --format github', () => {
+  function githubEnvironment() {
+    const githubEnv = join(temporaryDirectory(), 'github-env');
+    writeFileSync(githubEnv, '');
+    return { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv };
+  }
+
+  it('masks exactly the secrets the core library reports, escaped', async () => {
+    const result = await run(['--org', 'acme', '--format', 'github', '--openai'], {
+      env: githubEnvironment(),
+      provision: async (options) => {
+        options.onSecret?.('reported%0Asecret');
+        return provisionedKey(options);
+      },
+    });
+
+    expect(result.stdout).toBe('::add-mask::reported%250Asecret\n');
+  });
+
+  it('prints each mask as the secret is reported, before the key is handed over', async () => {
+    const seen: string[] = [];
+    let stdout = '';
+    await runCli({
+      argv: ['--org', 'acme', '--format', 'github'],
+      env: githubEnvironment(),
+      stdin: [],
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => undefined },
+      provision: async (options) => {
+        options.onSecret?.(KEY);
+        seen.push(stdout);
+        return provisionedKey(options);
+      },
+    });
+
+    expect(seen).toEqual([`::add-mask::${KEY}\n`]);
+  });
+
+  it('asks for no masks in other formats or when running a command', async () => {
+    const formats = await run(['--org', 'acme', '--format', 'json']);
+    const command = await run(['--org', 'acme', '--', 'pytest'], {
+      spawn: () => {
+        const child = Object.assign(new EventEmitter(), { kill: () => true });
+        queueMicrotask(() => child.emit('exit', 0, null));
+        return child as unknown as ChildProcess;
+      },
+    });
+
+    expect(formats.calls[0]?.onSecret).toBeUndefined();
+    expect(command.calls[0]?.onSecret).toBeUndefined();
+    expect(formats.stdout).not.toContain('::add-mask::');
+  });
+});
+
+describe('the GITHUB_ENV file', () => {
+  it.each([
+    ['a missing file', (directory: string) => join(directory, 'missing'), 'ENOENT'],
+    [
+      'a file in a missing directory',
+      (directory: string) => join(directory, 'no', 'env'),
+      'ENOENT',
+    ],
+    [
+      'a directory',
+      (directory: string) => {
+        mkdirSync(join(directory, 'env'));
+        return join(directory, 'env');
+      },
+      'EISDIR',
+    ],
+  ])(
+    'is refused before any request when it is %s: exit 2, one line naming it',
+    async (_, make, code) => {
+      const githubEnv = make(temporaryDirectory());
+
+      const result = await run(['--org', 'acme', '--format', 'github'], {
+        env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
+      });
+
+      expect(result.calls).toHaveLength(0);
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `provision-litellm-key: GITHUB_ENV names ${githubEnv}, which cannot be appended to ` +
+          `(${code}). Use --format github inside a GitHub Actions step, where GITHUB_ENV names ` +
+          'a file the runner created.\n',
+      );
+    },
+  );
+
+  it('is not created when missing', async () => {
+    const githubEnv = join(temporaryDirectory(), 'missing');
+
+    await run(['--org', 'acme', '--format', 'github'], {
+      env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
+    });
+
+    expect(() => readFileSync(githubEnv)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+
+  it('exit 1 with one line naming GITHUB_ENV when the append fails after minting', async () => {
+    const result = await run(['--org', 'acme', '--format', 'github'], {
+      env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: '/dev/full' },
+    });
+
+    expect(result.calls).toHaveLength(1);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.split('\n').slice(1)).toEqual([
+      'provision-litellm-key: Cannot append the key to GITHUB_ENV (/dev/full): ENOSPC. ' +
+        'The key was not handed on; make room for it or fix the file GITHUB_ENV names, ' +
+        'then run again.',
+      '',
+    ]);
   });
 });
 
@@ -239,13 +381,19 @@ describe('failures', () => {
     expect(result.stderr).toContain('    at ');
   });
 
-  it('exit 1 when the GITHUB_ENV file cannot be written', async () => {
-    const result = await run(['--org', 'acme', '--format', 'github'], {
-      env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: join(tmpdir(), 'missing-dir-x', 'env') },
+  it('exit 1, blaming the format rather than the platform, for a value dotenv cannot carry', async () => {
+    const result = await run(['--org', 'acme', '--format', 'dotenv'], {
+      provision: async (options) => ({ ...provisionedKey(options), apiKey: `sk-'"` }),
     });
 
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('Cannot append to the GITHUB_ENV file: ENOENT');
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n').slice(1)).toEqual([
+      'provision-litellm-key: The value of LITELLM_API_KEY mixes quotes, backslashes or $ in a ' +
+        'way dotenv readers disagree on. Use --format shell or --format json, which carry any ' +
+        'value.',
+      '',
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +13,13 @@ function temporaryDirectory(): string {
   const directory = mkdtempSync(join(tmpdir(), 'provision-cli-'));
   onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
   return directory;
+}
+
+/** An empty file, as the runner creates for `GITHUB_ENV` before each step. */
+function runnerFile(): string {
+  const path = join(temporaryDirectory(), 'github-env');
+  writeFileSync(path, '');
+  return path;
 }
 
 /** Evaluates the printed lines in `sh`, as `eval "$(provision-litellm-key …)"` would. */
@@ -116,16 +123,16 @@ describe('the built command against a platform', () => {
     });
   });
 
-  it('masks the key and appends heredoc entries to GITHUB_ENV with --format github', async () => {
+  it('masks the token and key and appends heredoc entries to GITHUB_ENV with --format github', async () => {
     const platform = await startPlatform();
-    const githubEnv = join(temporaryDirectory(), 'github-env');
+    const githubEnv = runnerFile();
 
     const outcome = await run(['--org', 'acme', '--api-url', platform.url, '--format', 'github'], {
       env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
     });
 
     const key = mintedKey(platform);
-    expect(outcome.stdout).toBe(`::add-mask::${key}\n`);
+    expect(outcome.stdout).toBe(`::add-mask::${TOKEN}\n::add-mask::${key}\n`);
     expect(readFileSync(githubEnv, 'utf8')).toMatch(
       new RegExp(
         `^LITELLM_API_KEY<<(ghadelimiter_[\\w-]+)\\n${key}\\n\\1\\n` +
@@ -147,14 +154,14 @@ describe('the built command against a platform', () => {
         },
       }),
     });
-    const githubEnv = join(temporaryDirectory(), 'github-env');
+    const githubEnv = runnerFile();
 
     const outcome = await run(['--org', 'acme', '--api-url', platform.url, '--format', 'github'], {
       env: { DREADNODE_API_TOKEN: TOKEN, GITHUB_ENV: githubEnv },
     });
 
     expect(outcome.code).toBe(0);
-    expect(outcome.stdout).toBe('::add-mask::sk-a%250A::warning::injected\n');
+    expect(outcome.stdout).toBe(`::add-mask::${TOKEN}\n::add-mask::sk-a%250A::warning::injected\n`);
     expect(readFileSync(githubEnv, 'utf8')).toContain(`\n${hostileKey}\n`);
   });
 });

@@ -28572,7 +28572,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3864);
 /* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7023);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5968);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(563);
 
 
 
@@ -28605,7 +28605,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5968:
+/***/ 563:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28630,6 +28630,10 @@ class ProvisionError extends Error {
     attempts = 1;
     /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
     elapsedMs = 0;
+    /**
+     * @param message - what happened, in one line; longer text is cut.
+     * @param hint - what the user should do about it, in one sentence.
+     */
     constructor(message, hint, options) {
         super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
         this.name = new.target.name;
@@ -28752,12 +28756,19 @@ class InvalidResponseError extends ProvisionError {
 }
 /** The platform answered with an error status. Subclasses name each documented status. */
 class ApiError extends ProvisionError {
+    /** The HTTP status the platform answered with. */
     status;
+    /** The envelope's machine-readable `type` (the field to branch on), or `http_<status>`. */
     type;
+    /** The envelope's `detail`, or a short sanitised excerpt of a body that was not one. */
     detail;
+    /** Every validation problem the envelope listed; empty when it listed none. */
     fieldErrors;
+    /** The platform's `x-request-id`, when it sent a plain one; quote it to the platform. */
     requestId;
+    /** How long the platform asked to wait (`Retry-After`), in milliseconds. */
     retryAfterMs;
+    /** @param hint - what the user should do, for this status. */
     constructor(init, hint) {
         super(describeApiError(init), hint);
         this.status = init.status;
@@ -36528,7 +36539,7 @@ function describeAttempt(report) {
  * The one place that decides what is secret: the platform token and every provisioned key.
  *
  * A registry is told about each secret the moment it is known, reports it to the caller's
- * `onSecret` hook (a GitHub Action masks it there) and scrubs it from any text this package
+ * `onSecret` hook (a CI integration masks it there) and scrubs it from any text this package
  * is about to place in an error or a log line. The values live in a private field, so neither
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
@@ -36546,6 +36557,8 @@ class SecretRegistry {
     #onSecret;
     /** Each secret's pieces, computed once when it is added. */
     #pieces = new Map();
+    /** How many known secrets hold each piece, for a lookup per position of the text. */
+    #pieceCounts = new Map();
     /**
      * How many keys are remembered for redaction. A long-running client mints a key per hour or
      * so; remembering every one would make each redaction slower and hold dead keys in memory.
@@ -36573,9 +36586,12 @@ class SecretRegistry {
             this.#recent.push(value);
             const forgotten = this.#recent.length > SecretRegistry.RECENT_KEYS && this.#recent.shift();
             if (forgotten)
-                this.#pieces.delete(forgotten);
+                this.#forget(forgotten);
         }
-        this.#pieces.set(value, piecesOf(value));
+        const pieces = piecesOf(value);
+        this.#pieces.set(value, pieces);
+        for (const piece of pieces)
+            this.#pieceCounts.set(piece, (this.#pieceCounts.get(piece) ?? 0) + 1);
         try {
             this.#onSecret?.(value);
         }
@@ -36602,11 +36618,28 @@ class SecretRegistry {
         if (this.#pieces.size === 0)
             return false;
         const lowered = text.toLowerCase();
-        for (const pieces of this.#pieces.values()) {
-            if (pieces.some((piece) => lowered.includes(piece)))
+        // Pieces all have the same length, so each position of the text is one map lookup; only a
+        // secret shorter than a piece is searched for whole.
+        const length = SecretRegistry.PIECE_LENGTH;
+        for (let start = 0; start + length <= lowered.length; start += 1) {
+            if (this.#pieceCounts.has(lowered.slice(start, start + length)))
+                return true;
+        }
+        for (const secret of this.#pieces.keys()) {
+            if (secret.length < length && lowered.includes(secret.toLowerCase()))
                 return true;
         }
         return false;
+    }
+    #forget(secret) {
+        for (const piece of this.#pieces.get(secret) ?? []) {
+            const count = (this.#pieceCounts.get(piece) ?? 1) - 1;
+            if (count === 0)
+                this.#pieceCounts.delete(piece);
+            else
+                this.#pieceCounts.set(piece, count);
+        }
+        this.#pieces.delete(secret);
     }
 }
 /** Separators a secret never contains: white space, quotes, brackets and URL delimiters. */
@@ -37062,6 +37095,31 @@ async function allOrNothing(files, env, publish) {
     }
 }
 
+;// CONCATENATED MODULE: ../../packages/core/dist/setting-ranges.js
+
+/**
+ * The ranges a front end accepts for the numeric settings it reads as text (action inputs,
+ * command-line flags), so every front end agrees. Each upper bound also stays within what a
+ * Node.js timer can hold: a longer one fires at once, and retries would ignore their waits.
+ */
+const SETTING_RANGES = {
+    'min-ttl-seconds': [0, 86_400],
+    'timeout-seconds': [1, 3_600],
+    'max-attempts': [1, 20],
+};
+/**
+ * Reads a whole number for a setting and checks it against {@link SETTING_RANGES}.
+ * @throws {InvalidInputError} naming the setting and its range.
+ */
+function readWholeNumber(setting, text) {
+    const [min, max] = SETTING_RANGES[setting];
+    const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= min && value <= max)) {
+        throw new InvalidInputError(setting, `${setting} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`);
+    }
+    return value;
+}
+
 ;// CONCATENATED MODULE: ./lib/inputs.js
 
 /** The input names, as declared in action.yml. */
@@ -37112,9 +37170,9 @@ function readInputs(toolkit, env) {
         clientId: read('client-id') || clientIdFromEnvironment(env),
         exportEnv: readBoolean('export-env', read('export-env')),
         exportOpenaiEnv: readBoolean('export-openai-env', read('export-openai-env')),
-        minTtlSeconds: readInteger('min-ttl-seconds', read('min-ttl-seconds'), 0, 86_400),
-        timeoutSeconds: readInteger('timeout-seconds', read('timeout-seconds'), 1, 3_600),
-        maxAttempts: readInteger('max-attempts', read('max-attempts'), 1, 20),
+        minTtlSeconds: readWholeNumber('min-ttl-seconds', read('min-ttl-seconds')),
+        timeoutSeconds: readWholeNumber('timeout-seconds', read('timeout-seconds')),
+        maxAttempts: readWholeNumber('max-attempts', read('max-attempts')),
         allowInsecureHttp: readBoolean('allow-insecure-http', read('allow-insecure-http')),
     };
 }
@@ -37127,13 +37185,6 @@ function readBoolean(name, value) {
     if (/^false$/i.test(value))
         return false;
     throw new InvalidInputError(name, `${name} must be true or false, not ${JSON.stringify(value.slice(0, 40))}`);
-}
-function readInteger(name, value, min, max) {
-    const number = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-    if (!(number >= min && number <= max)) {
-        throw new InvalidInputError(name, `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value.slice(0, 40))}`);
-    }
-    return number;
 }
 
 ;// CONCATENATED MODULE: ./lib/publish.js

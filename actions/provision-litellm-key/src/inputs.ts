@@ -2,6 +2,7 @@ import {
   clientIdFromEnvironment,
   DEFAULT_API_URL,
   InvalidInputError,
+  readWholeNumber,
 } from '@provision-litellm-key/core';
 import type { Toolkit } from './toolkit.js';
 
@@ -72,9 +73,9 @@ export function readInputs(toolkit: Toolkit, env: NodeJS.ProcessEnv): ActionInpu
     clientId: read('client-id') || clientIdFromEnvironment(env),
     exportEnv: readBoolean('export-env', read('export-env')),
     exportOpenaiEnv: readBoolean('export-openai-env', read('export-openai-env')),
-    minTtlSeconds: readInteger('min-ttl-seconds', read('min-ttl-seconds'), 0, 86_400),
-    timeoutSeconds: readInteger('timeout-seconds', read('timeout-seconds'), 1, 3_600),
-    maxAttempts: readInteger('max-attempts', read('max-attempts'), 1, 20),
+    minTtlSeconds: readWholeNumber('min-ttl-seconds', read('min-ttl-seconds')),
+    timeoutSeconds: readWholeNumber('timeout-seconds', read('timeout-seconds')),
+    maxAttempts: readWholeNumber('max-attempts', read('max-attempts')),
     allowInsecureHttp: readBoolean('allow-insecure-http', read('allow-insecure-http')),
   };
 }
@@ -94,15 +95,4 @@ function readBoolean(name: InputName, value: string): boolean {
     name,
     `${name} must be true or false, not ${JSON.stringify(value.slice(0, 40))}`,
   );
-}
-
-function readInteger(name: InputName, value: string, min: number, max: number): number {
-  const number = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number >= min && number <= max)) {
-    throw new InvalidInputError(
-      name,
-      `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value.slice(0, 40))}`,
-    );
-  }
-  return number;
 }

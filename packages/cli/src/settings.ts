@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 
-import { clientIdFromEnvironment, InvalidInputError } from '@provision-litellm-key/core';
+import {
+  clientIdFromEnvironment,
+  InvalidInputError,
+  type RangedSetting,
+  readWholeNumber,
+} from '@provision-litellm-key/core';
 
 /** The ways the key can be handed over when no command is given. */
 export const FORMATS = ['shell', 'dotenv', 'json', 'github'] as const;
@@ -131,9 +136,9 @@ export function readSettings(argv: readonly string[], env: Environment): Request
         fromEnvironment(env, 'DREADNODE_SERVER'),
       authHeader: values['auth-header'],
       clientId: values['client-id'] ?? clientIdFromEnvironment(env),
-      minTtlSeconds: wholeNumber('min-ttl-seconds', values['min-ttl-seconds'], 60, [0, 86_400]),
-      timeoutSeconds: wholeNumber('timeout-seconds', values['timeout-seconds'], 60, [1, 3_600]),
-      maxAttempts: wholeNumber('max-attempts', values['max-attempts'], 4, [1, 20]),
+      minTtlSeconds: wholeNumber('min-ttl-seconds', values['min-ttl-seconds'], 60),
+      timeoutSeconds: wholeNumber('timeout-seconds', values['timeout-seconds'], 60),
+      maxAttempts: wholeNumber('max-attempts', values['max-attempts'], 4),
       allowInsecureHttp: values['allow-insecure-http'] === true,
       environmentToken:
         fromEnvironment(env, 'DREADNODE_API_TOKEN') ?? fromEnvironment(env, 'DREADNODE_API_KEY'),
@@ -195,23 +200,16 @@ function readFormat(value: string | undefined): Format {
   return format;
 }
 
-// The ranges match the GitHub Action's inputs. An upper bound also keeps every limit within what
-// a Node timer can hold: a longer one fires at once, so retries would ignore their waits.
-function wholeNumber(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  [min, max]: readonly [number, number],
-): number {
+/** A numeric flag, or its default when it is absent; ranges are the core's, as for the action. */
+function wholeNumber(flag: RangedSetting, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) {
-    throw new UsageError(
-      flag,
-      `--${flag} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`,
-    );
+  try {
+    return readWholeNumber(flag, text);
+  } catch (error) {
+    // The same rule, told as a usage error about the flag as it is typed.
+    if (error instanceof InvalidInputError) throw new UsageError(flag, `--${error.message}`);
+    throw error;
   }
-  return value;
 }
 
 // CI systems often define a variable for a secret that was never set as an empty string;

@@ -40,7 +40,7 @@ export interface ClientOptions {
   userAgent?: string | undefined;
   /**
    * Called with each secret the moment it is known: the token when the client is created, each
-   * key as soon as it is parsed. A GitHub Action masks the value here.
+   * key as soon as it is parsed. A CI integration masks the value in its logs here.
    */
   onSecret?: ((value: string) => void) | undefined;
   /** Called after every attempt; for debug logs. Never receives a secret. */

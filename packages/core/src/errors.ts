@@ -18,7 +18,9 @@ export interface FieldError {
 
 /** How many attempts a failed provisioning made and how long it took in all. */
 export interface AttemptSummary {
+  /** Attempts made, the first included. */
   attempts: number;
+  /** Milliseconds from the start of the first attempt to the end. */
   elapsedMs: number;
 }
 
@@ -31,6 +33,10 @@ export class ProvisionError extends Error {
   /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
   elapsedMs = 0;
 
+  /**
+   * @param message - what happened, in one line; longer text is cut.
+   * @param hint - what the user should do about it, in one sentence.
+   */
   constructor(message: string, hint: string, options?: { cause?: unknown }) {
     super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
     this.name = new.target.name;
@@ -190,11 +196,13 @@ export class InvalidResponseError extends ProvisionError {
 
 /** What an {@link ApiError} is built from: the parsed (or salvaged) response. */
 export interface ApiErrorInit {
+  /** The HTTP status. */
   status: number;
   /** The envelope's `type`, or a stand-in such as `http_503` when the body had none. */
   type: string;
   /** The envelope's `detail`, or a short sanitised excerpt of a non-envelope body. */
   detail: string;
+  /** The envelope's validation problems. */
   fieldErrors?: readonly FieldError[];
   /** The `x-request-id` response header, when present and well-formed. */
   requestId?: string | undefined;
@@ -206,13 +214,20 @@ export interface ApiErrorInit {
 
 /** The platform answered with an error status. Subclasses name each documented status. */
 export class ApiError extends ProvisionError {
+  /** The HTTP status the platform answered with. */
   readonly status: number;
+  /** The envelope's machine-readable `type` (the field to branch on), or `http_<status>`. */
   readonly type: string;
+  /** The envelope's `detail`, or a short sanitised excerpt of a body that was not one. */
   readonly detail: string;
+  /** Every validation problem the envelope listed; empty when it listed none. */
   readonly fieldErrors: readonly FieldError[];
+  /** The platform's `x-request-id`, when it sent a plain one; quote it to the platform. */
   readonly requestId: string | undefined;
+  /** How long the platform asked to wait (`Retry-After`), in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
+  /** @param hint - what the user should do, for this status. */
   constructor(init: ApiErrorInit, hint: string) {
     super(describeApiError(init), hint);
     this.status = init.status;

@@ -1,7 +1,8 @@
 /**
  * `@provision-litellm-key/core`: mint short-lived LiteLLM virtual keys from an AI platform's
- * provisioning API. No knowledge of GitHub; used by the GitHub Action, the command-line tool and
- * any other program.
+ * provisioning API. It speaks HTTP and the platform's contract only, and runs anywhere: inside a
+ * CI action, a command-line tool or a long-running program. The one concession to CI systems is
+ * `clientIdFromEnvironment`, which reads a job's identity from the environment when one is there.
  *
  * @packageDocumentation
  */
@@ -57,6 +58,7 @@ export { encodeOrganization } from './organization.js';
 export { exitAfterFlush, type FlushableSink } from './process-exit.js';
 export type { ProvisionedKey } from './provisioned-key.js';
 export { type AttemptReport, describeAttempt, type RetryClock } from './retry.js';
+export { type RangedSetting, readWholeNumber, SETTING_RANGES } from './setting-ranges.js';
 export { parseRfc3339 } from './timestamp.js';
 export { MAX_RESPONSE_BYTES } from './transport.js';
 export { VERSION } from './version.js';

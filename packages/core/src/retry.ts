@@ -18,7 +18,9 @@ export interface AttemptReport {
 
 /** Time, sleep and chance, replaceable so tests run on fake timers and fixed jitter. */
 export interface RetryClock {
+  /** Milliseconds since the epoch. */
   now(): number;
+  /** Resolves after `ms`, or rejects with an `AbortedError` as soon as `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** A number in [0, 1). */
   random(): number;

@@ -4,7 +4,7 @@ import { ProvisionError } from './errors.js';
  * The one place that decides what is secret: the platform token and every provisioned key.
  *
  * A registry is told about each secret the moment it is known, reports it to the caller's
- * `onSecret` hook (a GitHub Action masks it there) and scrubs it from any text this package
+ * `onSecret` hook (a CI integration masks it there) and scrubs it from any text this package
  * is about to place in an error or a log line. The values live in a private field, so neither
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
@@ -27,6 +27,8 @@ export class SecretRegistry {
   readonly #onSecret: ((value: string) => void) | undefined;
   /** Each secret's pieces, computed once when it is added. */
   readonly #pieces = new Map<string, readonly string[]>();
+  /** How many known secrets hold each piece, for a lookup per position of the text. */
+  readonly #pieceCounts = new Map<string, number>();
 
   /**
    * How many keys are remembered for redaction. A long-running client mints a key per hour or
@@ -55,9 +57,12 @@ export class SecretRegistry {
     } else {
       this.#recent.push(value);
       const forgotten = this.#recent.length > SecretRegistry.RECENT_KEYS && this.#recent.shift();
-      if (forgotten) this.#pieces.delete(forgotten);
+      if (forgotten) this.#forget(forgotten);
     }
-    this.#pieces.set(value, piecesOf(value));
+    const pieces = piecesOf(value);
+    this.#pieces.set(value, pieces);
+    for (const piece of pieces)
+      this.#pieceCounts.set(piece, (this.#pieceCounts.get(piece) ?? 0) + 1);
     try {
       this.#onSecret?.(value);
     } catch (error) {
@@ -83,10 +88,25 @@ export class SecretRegistry {
   reveals(text: string): boolean {
     if (this.#pieces.size === 0) return false;
     const lowered = text.toLowerCase();
-    for (const pieces of this.#pieces.values()) {
-      if (pieces.some((piece) => lowered.includes(piece))) return true;
+    // Pieces all have the same length, so each position of the text is one map lookup; only a
+    // secret shorter than a piece is searched for whole.
+    const length = SecretRegistry.PIECE_LENGTH;
+    for (let start = 0; start + length <= lowered.length; start += 1) {
+      if (this.#pieceCounts.has(lowered.slice(start, start + length))) return true;
+    }
+    for (const secret of this.#pieces.keys()) {
+      if (secret.length < length && lowered.includes(secret.toLowerCase())) return true;
     }
     return false;
+  }
+
+  #forget(secret: string): void {
+    for (const piece of this.#pieces.get(secret) ?? []) {
+      const count = (this.#pieceCounts.get(piece) ?? 1) - 1;
+      if (count === 0) this.#pieceCounts.delete(piece);
+      else this.#pieceCounts.set(piece, count);
+    }
+    this.#pieces.delete(secret);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   normaliseApiUrl,
   provisionKey,
+  readWholeNumber,
 } from '../src/index.js';
 import { TOKEN, testOptions } from './fixtures/platform.js';
 
@@ -173,3 +174,21 @@ function captureSync(run: () => unknown): InvalidInputError {
   }
   throw new Error('expected an InvalidInputError');
 }
+
+describe('numeric settings read as text', () => {
+  it.each([
+    ['min-ttl-seconds', '0', 0],
+    ['timeout-seconds', '3600', 3600],
+    ['max-attempts', '20', 20],
+  ] as const)('reads %s = %j', (setting, text, value) => {
+    expect(readWholeNumber(setting, text)).toBe(value);
+  });
+
+  it.each([
+    ['timeout-seconds', '0', 'timeout-seconds must be a whole number from 1 to 3600, not "0"'],
+    ['max-attempts', '2.5', 'max-attempts must be a whole number from 1 to 20, not "2.5"'],
+    ['min-ttl-seconds', '１', 'min-ttl-seconds must be a whole number from 0 to 86400, not "１"'],
+  ] as const)('rejects %s = %j', (setting, text, message) => {
+    expect(() => readWholeNumber(setting, text)).toThrow(message);
+  });
+});

@@ -17,6 +17,14 @@ import { successBody, TOKEN, testOptions } from './fixtures/platform.js';
 
 afterEach(closeAllServers);
 
+/** A platform that answers every request with the given success body. */
+function serveSuccess(body: Record<string, unknown>) {
+  return startHttpServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  });
+}
+
 const request = { organization: 'acme', clientId: 'job-1' };
 
 describe('what counts as a secret', () => {
@@ -87,10 +95,7 @@ describe('text from the server in a message', () => {
 
   it('never spells out a long key cut short in an expires_at', async () => {
     const longKey = `sk-${'q'.repeat(60)}`;
-    const server = await startHttpServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(successBody({ api_key: longKey, expires_at: longKey })));
-    });
+    const server = await serveSuccess(successBody({ api_key: longKey, expires_at: longKey }));
     const { options } = testOptions({ apiUrl: server.url, maxAttempts: 1 });
 
     const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
@@ -173,10 +178,7 @@ describe('inputs from code that is not type-checked', () => {
   });
 
   it('accepts the platform URL as a URL object', async () => {
-    const server = await startHttpServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
-    });
+    const server = await serveSuccess(successBody({ base_url: 'http://127.0.0.1:4000' }));
     const { options } = testOptions({ apiUrl: new URL(server.url) as never });
 
     const key = await provisionKey({ ...options, ...request });
@@ -209,10 +211,7 @@ describe('loopback', () => {
 
 describe('the caller’s hooks', () => {
   it('a failing onAttempt logger neither fails nor repeats a provisioning', async () => {
-    const server = await startHttpServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
-    });
+    const server = await serveSuccess(successBody({ base_url: 'http://127.0.0.1:4000' }));
     const { options } = testOptions({
       apiUrl: server.url,
       onAttempt: () => {
@@ -227,10 +226,7 @@ describe('the caller’s hooks', () => {
   });
 
   it('a failing onSecret stops the key from being handed out', async () => {
-    const server = await startHttpServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
-    });
+    const server = await serveSuccess(successBody({ base_url: 'http://127.0.0.1:4000' }));
     let calls = 0;
     const { options } = testOptions({
       apiUrl: server.url,
@@ -252,10 +248,7 @@ describe('the caller’s hooks', () => {
 
 describe('options a caller may spell loosely or wrongly', () => {
   it('accepts the auth header choice in any case', async () => {
-    const server = await startHttpServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(successBody({ base_url: 'http://127.0.0.1:4000' })));
-    });
+    const server = await serveSuccess(successBody({ base_url: 'http://127.0.0.1:4000' }));
     const { options } = testOptions({
       apiUrl: server.url,
       authHeader: 'X-API-Key' as 'x-api-key',
@@ -282,10 +275,7 @@ describe('invisible characters', () => {
   });
 
   it('are refused in a key the platform returns', async () => {
-    const server = await startHttpServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(successBody({ api_key: 'sk-\u202eevil-0123456789' })));
-    });
+    const server = await serveSuccess(successBody({ api_key: 'sk-\u202eevil-0123456789' }));
     const { options } = testOptions({ apiUrl: server.url });
 
     const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);

@@ -1,8 +1,7 @@
 /**
  * Key provider under concurrency: 10,000 concurrent `getKey()` calls on a provider that holds no
  * key yet should cost the platform one request, and take little longer than that one request.
- * The yardstick is a single `provisionKey` call through a fresh client. Core may not export
- * `createKeyProvider`; the benchmark then reports n/a.
+ * The yardstick is a single `provisionKey` call through a fresh client.
  *
  *   node bench/key-provider.mjs [--quick]
  */
@@ -16,12 +15,6 @@ const ORGANIZATION = 'acme';
 /** Measures the provider and resolves with table rows and detail lines. */
 export async function measureKeyProvider({ quick = false } = {}) {
   const core = await importCore();
-  if (typeof core.createKeyProvider !== 'function') {
-    return {
-      rows: [unavailable('5. Key provider: requests'), unavailable('5. Key provider: time')],
-      details: ['@provision-litellm-key/core does not export createKeyProvider'],
-    };
-  }
 
   const { startMockPlatform } = await importMockPlatform();
   const platform = await startMockPlatform({ tokens: [TOKEN] });
@@ -92,10 +85,6 @@ export async function measureKeyProvider({ quick = false } = {}) {
   } finally {
     await platform.close();
   }
-}
-
-function unavailable(benchmark) {
-  return { benchmark, measured: 'n/a', yardstick: 'n/a', ratio: 'n/a', goal: '–', met: undefined };
 }
 
 if (isMain(import.meta.url)) {

@@ -20,9 +20,10 @@ export interface KeyProviderOptions extends ClientOptions {
    * key's lifetime, so a key is always used for a while before it is replaced.
    *
    * Limitation: every key is provisioned under the provider's one client id, as the contract
-   * asks of a client process. A platform that answers 409 to a second key for the same id
-   * cannot be refreshed ahead of time; callers then receive the `ConflictError` once the current
-   * key has expired.
+   * asks of a client process. A platform that answers 409 to a second key for the same id while
+   * the first is alive cannot be refreshed ahead of time: the next key is minted only once the
+   * current one has expired, so callers then wait for that request, and receive the
+   * `ConflictError` if the provider is still backing off from the refused refreshes.
    */
   refreshBeforeMs?: number | undefined;
 }

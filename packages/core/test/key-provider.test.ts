@@ -10,6 +10,7 @@ import {
   AbortedError,
   type AttemptReport,
   CLIENT_ID_PATTERN,
+  ConflictError,
   createKeyProvider,
   InternalServerError,
   InvalidInputError,
@@ -203,6 +204,53 @@ describe('caching', () => {
     await provider.getKey();
     await settled(2);
     expect(platform.requests).toHaveLength(2);
+  });
+});
+
+describe('margins that would leave no time to use a key', () => {
+  it('caps the refresh margin at half the key lifetime, so a key is used before it is replaced', async () => {
+    const { platform } = await startPlatform({ keyTtlSeconds: (5 * MINUTE) / SECOND });
+    const { provider } = startProvider(platform, { refreshBeforeMs: 10 * MINUTE });
+    const first = await provider.getKey();
+
+    now = START + 2 * MINUTE;
+    const later = await provider.getKey();
+    await roundTrip(platform);
+
+    expect(later).toBe(first);
+    expect(platform.requests).toHaveLength(1);
+  });
+});
+
+describe('a platform that refuses a second key for the same client id', () => {
+  it('keeps the current key while refreshes conflict, and mints the next once it has expired', async () => {
+    const { platform } = await startPlatform({ conflictOnReuse: true });
+    const { provider, settled } = startProvider(platform);
+    const first = await provider.getKey();
+
+    now = START + HOUR - MINUTE;
+    expect(await provider.getKey()).toBe(first);
+    await settled(2);
+    expect(platform.requests).toHaveLength(2);
+
+    now = START + HOUR;
+    const next = await provider.getKey();
+
+    expect(next.apiKey).not.toBe(first.apiKey);
+    expect(platform.requests.map(clientIdOf)).toEqual(['job-1', 'job-1', 'job-1']);
+  });
+
+  it('reports the ConflictError to callers left without a key while it backs off', async () => {
+    const { platform } = await startPlatform({ conflictOnReuse: true });
+    const { provider, settled } = startProvider(platform);
+    await provider.getKey();
+
+    now = START + HOUR - 1;
+    await provider.getKey();
+    await settled(2);
+    now = START + HOUR;
+
+    await expect(provider.getKey()).rejects.toBeInstanceOf(ConflictError);
   });
 });
 

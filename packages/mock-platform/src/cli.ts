@@ -3,8 +3,15 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { MAX_KEY_TTL_SECONDS } from './key-store.js';
 import type { MockPlatformOptions } from './platform.js';
 import { startMockPlatform } from './server.js';
+
+/** Flags that take a value; they take the next argument as it stands, like getopt. */
+const VALUE_FLAGS = ['host', 'port', 'token', 'org', 'ttl', 'rate', 'burst', 'path-prefix'];
+
+/** Path characters a client sends as they are (RFC 3986 `pchar` without percent-encoding). */
+const PREFIX_SEGMENT = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
 
 const USAGE = `Usage: provision-litellm-key-mock [options]
 
@@ -13,13 +20,13 @@ Prints one JSON line {"url": ..., "gatewayUrl": ...} once listening; stop with C
 
 Options:
   --host HOST          loopback interface to bind (default 127.0.0.1)
-  --port PORT          port to bind (default 0: any free port)
+  --port PORT          port to bind, 0 to 65535 (default 0: any free port)
   --token TOKEN        accepted API token; repeatable (default test-token)
   --org ORG            known organization; repeatable (default acme)
-  --ttl SECONDS        lifetime of minted keys (default 900)
+  --ttl SECONDS        lifetime of minted keys, 1 to 31536000 (default 900)
   --rate PER_SECOND    rate limit provisioning to this many requests per second
   --burst N            requests allowed at once under --rate (default: --rate rounded up)
-  --path-prefix PATH   serve the API under PATH, e.g. /platform
+  --path-prefix PATH   serve the API under PATH, e.g. /platform (no . or .. segments)
   --help               show this help
 
 Environment:
@@ -49,7 +56,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     options = readOptions(argv, io.env);
   } catch (error) {
-    io.stderr(`provision-litellm-key-mock: ${messageOf(error)}`);
+    io.stderr(`provision-litellm-key-mock: ${oneLine(messageOf(error))}`);
     io.stderr('Run with --help for usage.');
     return 2;
   }
@@ -77,7 +84,7 @@ function readOptions(
   env: Record<string, string | undefined>,
 ): MockPlatformOptions | 'help' {
   const { values } = parseArgs({
-    args: argv,
+    args: attachValues(argv),
     strict: true,
     allowPositionals: false,
     options: {
@@ -110,10 +117,10 @@ function readOptions(
     options.port = wholeNumber('--port', values.port, 0, 65_535);
   }
   if (values.ttl !== undefined) {
-    options.keyTtlSeconds = wholeNumber('--ttl', values.ttl, 1, Number.MAX_SAFE_INTEGER);
+    options.keyTtlSeconds = wholeNumber('--ttl', values.ttl, 1, MAX_KEY_TTL_SECONDS);
   }
   if (values['path-prefix'] !== undefined) {
-    options.pathPrefix = values['path-prefix'];
+    options.pathPrefix = pathPrefix(values['path-prefix']);
   }
   if (values.burst !== undefined && values.rate === undefined) {
     throw new Error('--burst needs --rate');
@@ -138,6 +145,55 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
     throw new Error(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
   }
   return value;
+}
+
+/**
+ * Writes each `--flag value` pair as `--flag=value`, so a value that starts with a dash, such as
+ * `--port -1`, reaches the flag's own check instead of parseArgs' multi-line ambiguity error.
+ */
+function attachValues(argv: string[]): string[] {
+  const attached: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? '';
+    if (arg === '--') {
+      attached.push(...argv.slice(index));
+      break;
+    }
+    const value = argv[index + 1];
+    if (arg.startsWith('--') && VALUE_FLAGS.includes(arg.slice(2)) && value !== undefined) {
+      attached.push(`${arg}=${value}`);
+      index += 1;
+    } else {
+      attached.push(arg);
+    }
+  }
+  return attached;
+}
+
+/**
+ * Accepts a prefix only if clients send it back unchanged: a client resolves `.` and `..`
+ * segments and percent-encodes other characters, and the request would then miss the prefix.
+ */
+function pathPrefix(text: string): string {
+  if (text === '') {
+    return text;
+  }
+  if (!text.startsWith('/')) {
+    throw new Error(`--path-prefix must be empty or start with '/', got '${text}'`);
+  }
+  const segments = text.slice(1).split('/');
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    throw new Error(`--path-prefix must not contain '.' or '..' segments, got '${text}'`);
+  }
+  if (!segments.every((segment) => PREFIX_SEGMENT.test(segment))) {
+    const allowed = "letters, digits and -._~!$&'()*+,;=:@";
+    throw new Error(`--path-prefix may hold only ${allowed} between slashes, got '${text}'`);
+  }
+  return text;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ');
 }
 
 function stopped(signal: AbortSignal): Promise<void> {

@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { MintedKey } from './platform.js';
 
 /**
+ * The longest key lifetime the platform accepts, one year in seconds. Real keys live minutes;
+ * the cap keeps every expiry a date that can be written out.
+ */
+export const MAX_KEY_TTL_SECONDS = 31_536_000;
+
+/**
  * Every key the platform has minted, and which of them the gateway still accepts.
  */
 export class KeyStore {
@@ -15,7 +21,12 @@ export class KeyStore {
   constructor(
     private readonly ttlSeconds: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_KEY_TTL_SECONDS) {
+      const range = `from 1 to ${MAX_KEY_TTL_SECONDS} (a year)`;
+      throw new RangeError(`keyTtlSeconds must be a whole number ${range}, got ${ttlSeconds}`);
+    }
+  }
 
   /** The unexpired key this client id currently holds in the organization, if any. */
   liveKeyFor(organization: string, clientId: string): MintedKey | undefined {

@@ -17,7 +17,7 @@ export interface MockPlatformOptions {
   port?: number;
   /** Path the API is served under, such as `/platform`. Default `''` (served at the root). */
   pathPrefix?: string;
-  /** Lifetime of a minted key, in seconds. Default `900`. */
+  /** Lifetime of a minted key, in whole seconds from 1 to 31,536,000 (a year). Default `900`. */
   keyTtlSeconds?: number;
   /** Clock in milliseconds since the epoch, so tests can move time. Default `Date.now`. */
   now?: () => number;

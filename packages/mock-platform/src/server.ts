@@ -23,6 +23,8 @@ import { sendScripted } from './scripted-response.js';
  * for, on a loopback port, and resolves once it is listening.
  *
  * @throws Error when `host` is not a loopback address, before anything is bound.
+ * @throws RangeError when `keyTtlSeconds` is not a whole number of seconds from 1 to a year, or
+ * `rateLimit` is not positive, before anything is bound.
  */
 export async function startMockPlatform(options: MockPlatformOptions = {}): Promise<MockPlatform> {
   const host = options.host ?? '127.0.0.1';

@@ -131,18 +131,104 @@ describe('the provision-litellm-key-mock command', () => {
     expect(run.stdout.join('\n')).toContain('Usage: provision-litellm-key-mock');
   });
 
+  it('accepts a --ttl of a year', async () => {
+    const clock = manualClock(Date.UTC(2026, 3, 15, 12, 0, 0));
+    const run = launch(['--ttl', '31536000'], { now: clock.now });
+    const { url } = await listening(run);
+
+    const body = (await (await provisionAt(url, 'test-token')).json()) as { expires_at: string };
+
+    expect(body.expires_at).toBe('2027-04-15T12:00:00.000000+00:00');
+  });
+
+  it('serves under a --path-prefix that ends in a slash, and prints it without one', async () => {
+    const run = launch(['--path-prefix', '/v1.0/tenant-a/']);
+    const { url } = await listening(run);
+
+    const response = await provisionAt(url, 'test-token');
+
+    expect(url).toMatch(/\/v1\.0\/tenant-a$/);
+    expect(response.status).toBe(200);
+  });
+
+  it('exits 2 without serving when parsing fails, naming the reason on one line', async () => {
+    const run = launch(['--colour']);
+
+    expect(await run.exitCode).toBe(2);
+    expect(run.stdout).toEqual([]);
+    expect(run.stderr).toHaveLength(2);
+    expect(run.stderr[0]).toMatch(/^provision-litellm-key-mock: Unknown option '--colour'/);
+    expect(run.stderr[1]).toBe('Run with --help for usage.');
+  });
+
   it.each([
-    [['--port', 'eighty']],
-    [['--ttl', '0']],
-    [['--burst', '5']],
-    [['--rate', '-1']],
-    [['--colour']],
-  ])('exits 2 with a one-line reason for %j', async (argv) => {
+    [['--port', 'eighty'], "--port must be a whole number from 0 to 65535, got 'eighty'"],
+    [['--port', '-1'], "--port must be a whole number from 0 to 65535, got '-1'"],
+    [['--port=-1'], "--port must be a whole number from 0 to 65535, got '-1'"],
+    [['--port', '65536'], "--port must be a whole number from 0 to 65535, got '65536'"],
+    [['--port', '80.5'], "--port must be a whole number from 0 to 65535, got '80.5'"],
+    [['--port', ''], "--port must be a whole number from 0 to 65535, got ''"],
+    [['--ttl', '0'], "--ttl must be a whole number from 1 to 31536000, got '0'"],
+    [['--ttl', '31536001'], "--ttl must be a whole number from 1 to 31536000, got '31536001'"],
+    [
+      ['--ttl', '9007199254740991'],
+      "--ttl must be a whole number from 1 to 31536000, got '9007199254740991'",
+    ],
+    [['--ttl', '1e3'], "--ttl must be a whole number from 1 to 31536000, got '1e3'"],
+    [['--ttl', '-60'], "--ttl must be a whole number from 1 to 31536000, got '-60'"],
+    [
+      ['--path-prefix', 'platform'],
+      "--path-prefix must be empty or start with '/', got 'platform'",
+    ],
+    [
+      ['--path-prefix', '/a/../b'],
+      "--path-prefix must not contain '.' or '..' segments, got '/a/../b'",
+    ],
+    [
+      ['--path-prefix', '/a/./b'],
+      "--path-prefix must not contain '.' or '..' segments, got '/a/./b'",
+    ],
+    [['--path-prefix', '/..'], "--path-prefix must not contain '.' or '..' segments, got '/..'"],
+    [['--rate', '0'], "--rate must be a positive number, got '0'"],
+    [['--rate', '-1'], "--rate must be a positive number, got '-1'"],
+    [['--rate', 'fast'], "--rate must be a positive number, got 'fast'"],
+    [
+      ['--rate', '1', '--burst', '0'],
+      "--burst must be a whole number from 1 to 9007199254740991, got '0'",
+    ],
+    [['--burst', '5'], '--burst needs --rate'],
+  ])('exits 2 without serving for %j', async (argv, reason) => {
     const run = launch(argv);
 
     expect(await run.exitCode).toBe(2);
     expect(run.stdout).toEqual([]);
-    expect(run.stderr[0]).toMatch(/^provision-litellm-key-mock: /);
+    expect(run.stderr).toEqual([
+      `provision-litellm-key-mock: ${reason}`,
+      'Run with --help for usage.',
+    ]);
+  });
+
+  it.each(['/a?b', '/a#b', '/a%2Fb', '/a\\b', '/a b', '/a\tb', '/caf\u00e9'])(
+    'exits 2 without serving for --path-prefix %j, which a client would rewrite',
+    async (prefix) => {
+      const run = launch(['--path-prefix', prefix]);
+
+      expect(await run.exitCode).toBe(2);
+      expect(run.stdout).toEqual([]);
+      const allowed = "letters, digits and -._~!$&'()*+,;=:@";
+      expect(run.stderr).toEqual([
+        `provision-litellm-key-mock: --path-prefix may hold only ${allowed} between slashes, got '${prefix}'`,
+        'Run with --help for usage.',
+      ]);
+    },
+  );
+
+  it('keeps a reason on one line even when the value holds a line break', async () => {
+    const run = launch(['--path-prefix', '/a\n/b']);
+
+    expect(await run.exitCode).toBe(2);
+    expect(run.stderr).toHaveLength(2);
+    expect(run.stderr[0]).toContain("got '/a /b'");
   });
 
   it('exits 1 without binding when --host is not a loopback address', async () => {

@@ -99,6 +99,18 @@ describe('a started platform', () => {
   it.each(['0.0.0.0', '::', '10.0.0.1'])('refuses to bind to %s', async (host) => {
     await expect(startMockPlatform({ host })).rejects.toThrow(/non-loopback/);
   });
+
+  it.each([0, 1.5, Number.NaN, 31_536_001, Number.MAX_SAFE_INTEGER])(
+    'refuses a keyTtlSeconds of %s with a RangeError',
+    async (keyTtlSeconds) => {
+      const starting = startMockPlatform({ keyTtlSeconds });
+
+      await expect(starting).rejects.toThrow(RangeError);
+      await expect(starting).rejects.toThrow(
+        `keyTtlSeconds must be a whole number from 1 to 31536000 (a year), got ${keyTtlSeconds}`,
+      );
+    },
+  );
 });
 
 describe('isLoopbackHost', () => {

@@ -28572,7 +28572,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3864);
 /* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7023);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(563);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8976);
 
 
 
@@ -28605,7 +28605,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 563:
+/***/ 8976:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37187,7 +37187,25 @@ function readBoolean(name, value) {
     throw new InvalidInputError(name, `${name} must be true or false, not ${JSON.stringify(value.slice(0, 40))}`);
 }
 
+;// CONCATENATED MODULE: ../../packages/core/dist/key-variables.js
+/**
+ * The environment variables a key is handed over as, in one place for every front end: LiteLLM's
+ * own names (`LITELLM_API_KEY`, `LITELLM_BASE_URL`) and, when asked for, the names OpenAI SDKs
+ * read (`OPENAI_API_KEY`, `OPENAI_BASE_URL`). The values include the key itself: a secret.
+ */
+function keyVariables(key, { litellm = true, openai = false } = {}) {
+    const variables = [];
+    if (litellm) {
+        variables.push({ name: 'LITELLM_API_KEY', value: key.apiKey }, { name: 'LITELLM_BASE_URL', value: key.baseUrl });
+    }
+    if (openai) {
+        variables.push({ name: 'OPENAI_API_KEY', value: key.apiKey }, { name: 'OPENAI_BASE_URL', value: key.baseUrl });
+    }
+    return variables;
+}
+
 ;// CONCATENATED MODULE: ./lib/publish.js
+
 /** The output names, as declared in action.yml. */
 const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'api-key',
@@ -37196,11 +37214,6 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'expires-in-seconds',
     'client-id',
 ]));
-/** The environment variables the action may export. */
-const EXPORTED_VARIABLES = {
-    litellm: ['LITELLM_API_KEY', 'LITELLM_BASE_URL'],
-    openai: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
-};
 /**
  * Hands a key to later steps: environment variables, outputs, the job summary and one log line.
  * The key was masked by the client the moment it was parsed, before this runs.
@@ -37208,14 +37221,9 @@ const EXPORTED_VARIABLES = {
 async function publishKey(key, inputs, toolkit, now) {
     const expiresAt = key.expiresAt.toISOString();
     const expiresInSeconds = Math.max(0, Math.floor((key.expiresAt.getTime() - now) / 1000));
-    if (inputs.exportEnv) {
-        toolkit.exportVariable('LITELLM_API_KEY', key.apiKey);
-        toolkit.exportVariable('LITELLM_BASE_URL', key.baseUrl);
-    }
-    if (inputs.exportOpenaiEnv) {
-        toolkit.exportVariable('OPENAI_API_KEY', key.apiKey);
-        toolkit.exportVariable('OPENAI_BASE_URL', key.baseUrl);
-    }
+    const exported = keyVariables(key, { litellm: inputs.exportEnv, openai: inputs.exportOpenaiEnv });
+    for (const { name, value } of exported)
+        toolkit.exportVariable(name, value);
     toolkit.setOutput('api-key', key.apiKey);
     toolkit.setOutput('base-url', key.baseUrl);
     toolkit.setOutput('expires-at', expiresAt);

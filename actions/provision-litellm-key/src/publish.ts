@@ -1,4 +1,4 @@
-import type { ProvisionedKey } from '@provision-litellm-key/core';
+import { keyVariables, type ProvisionedKey } from '@provision-litellm-key/core';
 import type { ActionInputs } from './inputs.js';
 import type { Toolkit } from './toolkit.js';
 
@@ -10,12 +10,6 @@ export const OUTPUT_NAMES = [
   'expires-in-seconds',
   'client-id',
 ] as const;
-
-/** The environment variables the action may export. */
-export const EXPORTED_VARIABLES = {
-  litellm: ['LITELLM_API_KEY', 'LITELLM_BASE_URL'],
-  openai: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
-} as const;
 
 /**
  * Hands a key to later steps: environment variables, outputs, the job summary and one log line.
@@ -30,14 +24,8 @@ export async function publishKey(
   const expiresAt = key.expiresAt.toISOString();
   const expiresInSeconds = Math.max(0, Math.floor((key.expiresAt.getTime() - now) / 1000));
 
-  if (inputs.exportEnv) {
-    toolkit.exportVariable('LITELLM_API_KEY', key.apiKey);
-    toolkit.exportVariable('LITELLM_BASE_URL', key.baseUrl);
-  }
-  if (inputs.exportOpenaiEnv) {
-    toolkit.exportVariable('OPENAI_API_KEY', key.apiKey);
-    toolkit.exportVariable('OPENAI_BASE_URL', key.baseUrl);
-  }
+  const exported = keyVariables(key, { litellm: inputs.exportEnv, openai: inputs.exportOpenaiEnv });
+  for (const { name, value } of exported) toolkit.exportVariable(name, value);
 
   toolkit.setOutput('api-key', key.apiKey);
   toolkit.setOutput('base-url', key.baseUrl);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { ProvisionError, type ProvisionedKey } from '@provision-litellm-key/core';
+import { type KeyVariable, ProvisionError, type ProvisionedKey } from '@provision-litellm-key/core';
 
 import type { Format } from './settings.js';
 
@@ -22,28 +22,7 @@ export class UnrepresentableValueError extends ProvisionError {
 }
 
 /** One environment variable to hand over: its name and value. */
-export interface Variable {
-  name: string;
-  value: string;
-}
-
-/**
- * The variables a key is handed over as: LiteLLM's own names, plus the OpenAI SDKs' names when
- * asked for.
- */
-export function keyVariables(key: ProvisionedKey, openai: boolean): Variable[] {
-  const variables = [
-    { name: 'LITELLM_API_KEY', value: key.apiKey },
-    { name: 'LITELLM_BASE_URL', value: key.baseUrl },
-  ];
-  if (openai) {
-    variables.push(
-      { name: 'OPENAI_API_KEY', value: key.apiKey },
-      { name: 'OPENAI_BASE_URL', value: key.baseUrl },
-    );
-  }
-  return variables;
-}
+export type Variable = KeyVariable;
 
 /**
  * `export NAME='value'` lines that a POSIX shell can `eval` whatever the value holds: inside

@@ -5,6 +5,7 @@ import {
   describeAttempt,
   formatFailure,
   InvalidInputError,
+  keyVariables,
   type ProvisionedKey,
   type ProvisionRequest,
   provisionKey,
@@ -12,7 +13,6 @@ import {
 
 import { runCommand, type SignalSource, type Spawn } from './exec.js';
 import {
-  keyVariables,
   maskCommand,
   renderDotenv,
   renderGithubEnv,
@@ -165,7 +165,7 @@ async function handOver(
   settings: Settings,
   options: CliOptions,
 ): Promise<number> {
-  const variables = keyVariables(key, settings.openai);
+  const variables = keyVariables(key, { openai: settings.openai });
 
   switch (destination.kind) {
     case 'command':

@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
 
-import { InvalidResponseError, type ProvisionedKey } from '@provision-litellm-key/core';
+import {
+  InvalidResponseError,
+  keyVariables,
+  type ProvisionedKey,
+} from '@provision-litellm-key/core';
 import { describe, expect, it } from 'vitest';
 
 import {
-  keyVariables,
   maskCommand,
   renderDotenv,
   renderGithubEnv,
@@ -39,14 +42,11 @@ function decodeCommandData(data: string): string {
 
 describe('the variables handed over', () => {
   it('are the LiteLLM pair by default', () => {
-    expect(keyVariables(key, false).map((v) => v.name)).toEqual([
-      'LITELLM_API_KEY',
-      'LITELLM_BASE_URL',
-    ]);
+    expect(keyVariables(key).map((v) => v.name)).toEqual(['LITELLM_API_KEY', 'LITELLM_BASE_URL']);
   });
 
   it('add the OpenAI pair with the same values when asked', () => {
-    expect(keyVariables(key, true).slice(2)).toEqual([
+    expect(keyVariables(key, { openai: true }).slice(2)).toEqual([
       { name: 'OPENAI_API_KEY', value: 'sk-test-123' },
       { name: 'OPENAI_BASE_URL', value: 'https://litellm.example.test' },
     ]);
@@ -55,7 +55,7 @@ describe('the variables handed over', () => {
 
 describe('shell format', () => {
   it('writes one export line per variable with single-quoted values', () => {
-    expect(renderShell(keyVariables(key, false))).toBe(
+    expect(renderShell(keyVariables(key))).toBe(
       "export LITELLM_API_KEY='sk-test-123'\n" +
         "export LITELLM_BASE_URL='https://litellm.example.test'\n",
     );
@@ -127,7 +127,7 @@ describe('github format', () => {
   it('writes each variable as a heredoc for GITHUB_ENV', () => {
     let counter = 0;
 
-    expect(renderGithubEnv(keyVariables(key, false), () => `EOF${++counter}`)).toBe(
+    expect(renderGithubEnv(keyVariables(key), () => `EOF${++counter}`)).toBe(
       'LITELLM_API_KEY<<EOF1\nsk-test-123\nEOF1\n' +
         'LITELLM_BASE_URL<<EOF2\nhttps://litellm.example.test\nEOF2\n',
     );
@@ -159,7 +159,7 @@ describe('github format', () => {
   });
 
   it('chooses a different random delimiter for each variable', () => {
-    const environmentFile = renderGithubEnv(keyVariables(key, false));
+    const environmentFile = renderGithubEnv(keyVariables(key));
     const delimiters = [...environmentFile.matchAll(/<<(.+)\n/g)].map((match) => match[1]);
 
     expect(new Set(delimiters).size).toBe(2);

@@ -54,6 +54,7 @@ export {
   type KeyProvider,
   type KeyProviderOptions,
 } from './key-provider.js';
+export { type KeyVariable, keyVariables } from './key-variables.js';
 export { encodeOrganization } from './organization.js';
 export { exitAfterFlush, type FlushableSink } from './process-exit.js';
 export type { ProvisionedKey } from './provisioned-key.js';

@@ -28915,6 +28915,13 @@ function describeApiError(init) {
  */
 const MAX_MESSAGE_LENGTH = 900;
 const MAX_FIELD_ERRORS_TEXT = 400;
+/**
+ * Quotes a value a person supplied (or a server sent) for a message: cut to `maxLength`, with
+ * invisible characters shown as JSON escapes.
+ */
+function quoteForMessage(value, maxLength = 80) {
+    return JSON.stringify(clip(value, maxLength));
+}
 /** Shortens text to `max` characters, marking the cut, without splitting a surrogate pair. */
 function clip(text, max) {
     if (text.length <= max)
@@ -29004,16 +29011,10 @@ function isLoopbackHost(hostname) {
         host === '::1' ||
         /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host));
 }
-/** Quotes a user-supplied value for an error message: bounded, with invisible characters shown. */
-function quoteForMessage(value, maxLength = 80) {
-    const shortened = value.length > maxLength ? `${value.slice(0, maxLength)}…` : value;
-    return JSON.stringify(shortened);
-}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ../../packages/core/dist/client-id.js
-
 
 
 /** What the platform accepts as a `client_id`. */
@@ -36047,7 +36048,7 @@ const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
  */
 function parseErrorResponse(response, secrets) {
     const { status, headers } = response;
-    const clean = (text, max) => truncate(secrets.redact(oneLine(text)), max);
+    const clean = (text, max) => clip(secrets.redact(oneLine(text)), max);
     const safe = (value) => safeToken(value, secrets);
     const text = new TextDecoder('utf-8').decode(response.body);
     const json = tryParseJson(text);
@@ -36166,15 +36167,11 @@ function tryParseJson(text) {
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-function truncate(text, max) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 function statusPhrase(status) {
     return `no detail given for status ${status}`;
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/organization.js
-
 
 // The contract specifies nothing about the slug's alphabet, so only what cannot be one safe
 // path segment is refused: separators, the characters that start a query, fragment or escape,
@@ -36349,7 +36346,7 @@ function checkExpiry(value, rules) {
     const expiresAt = parseRfc3339(value);
     if (!expiresAt) {
         throw new InvalidResponseError('The platform returned an expires_at that is not an RFC 3339 date-time: ' +
-            JSON.stringify(rules.secrets.redact(value).slice(0, 40)), 'expires_at');
+            quoteForMessage(rules.secrets.redact(value), 40), 'expires_at');
     }
     const remainingMs = expiresAt.getTime() - rules.now;
     if (remainingMs <= 0) {
@@ -36965,7 +36962,7 @@ function readSettings(options, token) {
     }
     const authHeader = String(options.authHeader ?? 'authorization').toLowerCase();
     if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
-        throw new InvalidInputError('authHeader', `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(String(authHeader)).slice(0, 40)}`);
+        throw new InvalidInputError('authHeader', `auth-header must be "authorization" or "x-api-key", not ${quoteForMessage(authHeader, 40)}`);
     }
     const userAgent = options.userAgent === undefined ? '' : String(options.userAgent).trim();
     if (/[^\u0020-\u007e]/.test(userAgent) || userAgent.length > 200) {
@@ -36995,7 +36992,7 @@ function boundedNumber(field, value, fallback, max = MAX_DURATION_MS) {
     if (value === undefined)
         return fallback;
     if (typeof value !== 'number' || !(value >= 1 && value <= max)) {
-        throw new InvalidInputError(field, `${field} must be a number from 1 to ${max}, not ${String(value).slice(0, 20)}`);
+        throw new InvalidInputError(field, `${field} must be a number from 1 to ${max}, not ${quoteForMessage(String(value), 20)}`);
     }
     return value;
 }
@@ -37115,7 +37112,7 @@ function readWholeNumber(setting, text) {
     const [min, max] = SETTING_RANGES[setting];
     const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
     if (!(value >= min && value <= max)) {
-        throw new InvalidInputError(setting, `${setting} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`);
+        throw new InvalidInputError(setting, `${setting} must be a whole number from ${min} to ${max}, not ${quoteForMessage(text, 40)}`);
     }
     return value;
 }
@@ -37184,7 +37181,7 @@ function readBoolean(name, value) {
         return true;
     if (/^false$/i.test(value))
         return false;
-    throw new InvalidInputError(name, `${name} must be true or false, not ${JSON.stringify(value.slice(0, 40))}`);
+    throw new InvalidInputError(name, `${name} must be true or false, not ${quoteForMessage(value, 40)}`);
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/key-variables.js

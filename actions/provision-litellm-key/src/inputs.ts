@@ -2,6 +2,7 @@ import {
   clientIdFromEnvironment,
   DEFAULT_API_URL,
   InvalidInputError,
+  quoteForMessage,
   readWholeNumber,
 } from '@provision-litellm-key/core';
 import type { Toolkit } from './toolkit.js';
@@ -93,6 +94,6 @@ function readBoolean(name: InputName, value: string): boolean {
   if (/^false$/i.test(value)) return false;
   throw new InvalidInputError(
     name,
-    `${name} must be true or false, not ${JSON.stringify(value.slice(0, 40))}`,
+    `${name} must be true or false, not ${quoteForMessage(value, 40)}`,
   );
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import {
   clientIdFromEnvironment,
   InvalidInputError,
+  quoteForMessage,
   type RangedSetting,
   readWholeNumber,
 } from '@provision-litellm-key/core';
@@ -194,7 +195,7 @@ function readFormat(value: string | undefined): Format {
   if (format === undefined) {
     throw new UsageError(
       'format',
-      `--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(value.slice(0, 40))}`,
+      `--format must be one of ${FORMATS.join(', ')}, not ${quoteForMessage(value, 40)}`,
     );
   }
   return format;

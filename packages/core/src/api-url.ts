@@ -1,4 +1,4 @@
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, quoteForMessage } from './errors.js';
 
 /** The platform's public origin, used when no `apiUrl` is given. */
 export const DEFAULT_API_URL = 'https://platform.dreadnode.io';
@@ -72,10 +72,4 @@ export function isLoopbackHost(hostname: string): boolean {
     host === '::1' ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
   );
-}
-
-/** Quotes a user-supplied value for an error message: bounded, with invisible characters shown. */
-export function quoteForMessage(value: string, maxLength = 80): string {
-  const shortened = value.length > maxLength ? `${value.slice(0, maxLength)}…` : value;
-  return JSON.stringify(shortened);
 }

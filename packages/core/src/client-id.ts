@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { quoteForMessage } from './api-url.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, quoteForMessage } from './errors.js';
 
 /** What the platform accepts as a `client_id`. */
 export const CLIENT_ID_PATTERN = /^[a-zA-Z0-9_-]+$/;

@@ -6,6 +6,7 @@ import {
   InvalidInputError,
   InvalidResponseError,
   ProvisionError,
+  quoteForMessage,
 } from './errors.js';
 import { encodeOrganization } from './organization.js';
 import { KeyRecord, type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
@@ -215,7 +216,7 @@ function readSettings(options: ClientOptions, token: string) {
   if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
     throw new InvalidInputError(
       'authHeader',
-      `auth-header must be "authorization" or "x-api-key", not ${JSON.stringify(String(authHeader)).slice(0, 40)}`,
+      `auth-header must be "authorization" or "x-api-key", not ${quoteForMessage(authHeader, 40)}`,
     );
   }
   const userAgent = options.userAgent === undefined ? '' : String(options.userAgent).trim();
@@ -259,7 +260,7 @@ function boundedNumber(
   if (typeof value !== 'number' || !(value >= 1 && value <= max)) {
     throw new InvalidInputError(
       field,
-      `${field} must be a number from 1 to ${max}, not ${String(value).slice(0, 20)}`,
+      `${field} must be a number from 1 to ${max}, not ${quoteForMessage(String(value), 20)}`,
     );
   }
   return value;

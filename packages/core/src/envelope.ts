@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 // The mini build of zod v4: the same schemas, a fraction of the start-up cost, which every run of
 // the action pays.
 import * as z from 'zod/mini';
-import { type ApiError, apiErrorFor, type FieldError, oneLine } from './errors.js';
+import { type ApiError, apiErrorFor, clip, type FieldError, oneLine } from './errors.js';
 import type { SecretRegistry } from './secrets.js';
 
 /** The parts of an HTTP answer that the error parser reads. */
@@ -43,7 +43,7 @@ const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
  */
 export function parseErrorResponse(response: ErrorResponse, secrets: SecretRegistry): ApiError {
   const { status, headers } = response;
-  const clean = (text: string, max: number) => truncate(secrets.redact(oneLine(text)), max);
+  const clean = (text: string, max: number) => clip(secrets.redact(oneLine(text)), max);
   const safe = (value: string | undefined) => safeToken(value, secrets);
   const text = new TextDecoder('utf-8').decode(response.body);
   const json = tryParseJson(text);
@@ -177,10 +177,6 @@ function tryParseJson(text: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function statusPhrase(status: number): string {

@@ -409,8 +409,16 @@ function describeApiError(init: ApiErrorInit): string {
 const MAX_MESSAGE_LENGTH = 900;
 const MAX_FIELD_ERRORS_TEXT = 400;
 
+/**
+ * Quotes a value a person supplied (or a server sent) for a message: cut to `maxLength`, with
+ * invisible characters shown as JSON escapes.
+ */
+export function quoteForMessage(value: string, maxLength = 80): string {
+  return JSON.stringify(clip(value, maxLength));
+}
+
 /** Shortens text to `max` characters, marking the cut, without splitting a surrogate pair. */
-function clip(text: string, max: number): string {
+export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
   const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
   return `${text.slice(0, end)}…`;

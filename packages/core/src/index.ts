@@ -43,6 +43,7 @@ export {
   PermissionDeniedError,
   ProvisionError,
   ProxyError,
+  quoteForMessage,
   RateLimitError,
   RETRYABLE_STATUSES,
   TimeoutError,

@@ -1,6 +1,6 @@
 import { type ClientOptions, createClient } from './client.js';
 import { assertValidClientId, clientIdFromEnvironment } from './client-id.js';
-import { AbortedError, InvalidInputError } from './errors.js';
+import { AbortedError, InvalidInputError, quoteForMessage } from './errors.js';
 import { encodeOrganization } from './organization.js';
 import type { ProvisionedKey } from './provisioned-key.js';
 import { type RetryClock, systemClock } from './retry.js';
@@ -180,7 +180,7 @@ function checkedMargin(refreshBeforeMs: number | undefined): number | undefined 
   ) {
     throw new InvalidInputError(
       'refreshBeforeMs',
-      `refreshBeforeMs must be a number of 0 or more, not ${String(refreshBeforeMs).slice(0, 20)}`,
+      `refreshBeforeMs must be a number of 0 or more, not ${quoteForMessage(String(refreshBeforeMs), 20)}`,
     );
   }
   return refreshBeforeMs;

@@ -1,5 +1,4 @@
-import { quoteForMessage } from './api-url.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, quoteForMessage } from './errors.js';
 
 // The contract specifies nothing about the slug's alphabet, so only what cannot be one safe
 // path segment is refused: separators, the characters that start a query, fragment or escape,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { isLoopbackHost } from './api-url.js';
-import { InvalidResponseError } from './errors.js';
+import { InvalidResponseError, quoteForMessage } from './errors.js';
 import type { SecretRegistry } from './secrets.js';
 import { parseRfc3339 } from './timestamp.js';
 
@@ -173,7 +173,7 @@ function checkExpiry(value: string, rules: SuccessBodyRules): Date {
   if (!expiresAt) {
     throw new InvalidResponseError(
       'The platform returned an expires_at that is not an RFC 3339 date-time: ' +
-        JSON.stringify(rules.secrets.redact(value).slice(0, 40)),
+        quoteForMessage(rules.secrets.redact(value), 40),
       'expires_at',
     );
   }

@@ -1,4 +1,4 @@
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, quoteForMessage } from './errors.js';
 
 /**
  * The ranges a front end accepts for the numeric settings it reads as text (action inputs,
@@ -24,7 +24,7 @@ export function readWholeNumber(setting: RangedSetting, text: string): number {
   if (!(value >= min && value <= max)) {
     throw new InvalidInputError(
       setting,
-      `${setting} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`,
+      `${setting} must be a whole number from ${min} to ${max}, not ${quoteForMessage(text, 40)}`,
     );
   }
   return value;

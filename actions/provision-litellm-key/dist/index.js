@@ -36376,6 +36376,22 @@ function describeJsonKind(value) {
         return 'a string';
     return typeof value;
 }
+/**
+ * The one log line for a provisioned key, in the user's terms: organization, client id,
+ * gateway, expiry and attempts. It never holds the key.
+ * @param now - milliseconds since the epoch, to say how long the key has left.
+ */
+function describeProvisionedKey(key, now) {
+    const seconds = Math.max(0, Math.floor((key.expiresAt.getTime() - now) / 1000));
+    const left = seconds < 120
+        ? `${seconds} s`
+        : seconds < 7200
+            ? `${Math.round(seconds / 60)} min`
+            : `${(seconds / 3600).toFixed(1)} h`;
+    const attempts = key.attempts === 1 ? '1 attempt' : `${key.attempts} attempts`;
+    return (`Provisioned a LiteLLM key for organization ${key.organization} (client id ${key.clientId}): ` +
+        `gateway ${key.baseUrl}, expires ${key.expiresAt.toISOString()} (in ${left}), ${attempts}.`);
+}
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/retry.js
 
@@ -37229,10 +37245,7 @@ async function publishKey(key, inputs, toolkit, now) {
     await toolkit.appendSummary(summaryOf(key, expiresAt)).catch((error) => {
         toolkit.warning(`Could not write the job summary: ${String(error).split('\n')[0]}`);
     });
-    const attempts = key.attempts === 1 ? '1 attempt' : `${key.attempts} attempts`;
-    toolkit.info(`Provisioned a LiteLLM key for organization ${key.organization} (client id ${key.clientId}): ` +
-        `gateway ${key.baseUrl}, expires ${expiresAt} (in ${describeDuration(expiresInSeconds)}), ` +
-        `${attempts}.`);
+    toolkit.info(describeProvisionedKey(key, now));
 }
 function summaryOf(key, expiresAt) {
     const rows = [
@@ -37251,13 +37264,6 @@ function summaryOf(key, expiresAt) {
         ...rows.map(([name, value]) => `| ${name} | ${escapeCell(value ?? '')} |`),
         '',
     ].join('\n');
-}
-function describeDuration(seconds) {
-    if (seconds < 120)
-        return `${seconds} s`;
-    if (seconds < 7200)
-        return `${Math.round(seconds / 60)} min`;
-    return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 ;// CONCATENATED MODULE: ./lib/version.js

@@ -1,4 +1,8 @@
-import { keyVariables, type ProvisionedKey } from '@provision-litellm-key/core';
+import {
+  describeProvisionedKey,
+  keyVariables,
+  type ProvisionedKey,
+} from '@provision-litellm-key/core';
 import type { ActionInputs } from './inputs.js';
 import type { Toolkit } from './toolkit.js';
 
@@ -37,12 +41,7 @@ export async function publishKey(
     toolkit.warning(`Could not write the job summary: ${String(error).split('\n')[0]}`);
   });
 
-  const attempts = key.attempts === 1 ? '1 attempt' : `${key.attempts} attempts`;
-  toolkit.info(
-    `Provisioned a LiteLLM key for organization ${key.organization} (client id ${key.clientId}): ` +
-      `gateway ${key.baseUrl}, expires ${expiresAt} (in ${describeDuration(expiresInSeconds)}), ` +
-      `${attempts}.`,
-  );
+  toolkit.info(describeProvisionedKey(key, now));
 }
 
 function summaryOf(key: ProvisionedKey, expiresAt: string): string {
@@ -62,10 +61,4 @@ function summaryOf(key: ProvisionedKey, expiresAt: string): string {
     ...rows.map(([name, value]) => `| ${name} | ${escapeCell(value ?? '')} |`),
     '',
   ].join('\n');
-}
-
-function describeDuration(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }

@@ -3,6 +3,7 @@ import { spawn as spawnChild } from 'node:child_process';
 import {
   type ClientOptions,
   describeAttempt,
+  describeProvisionedKey,
   formatFailure,
   InvalidInputError,
   keyVariables,
@@ -155,7 +156,7 @@ async function provision(
     onAttempt: settings.debug ? (report) => log(`debug: ${describeAttempt(report)}`) : undefined,
   });
 
-  log(describeKey(key));
+  log(describeProvisionedKey(key, Date.now()));
   return key;
 }
 
@@ -195,15 +196,6 @@ async function handOver(
 function childEnvironment(env: Environment, variables: readonly Variable[]): NodeJS.ProcessEnv {
   const { DREADNODE_API_TOKEN: _token, DREADNODE_API_KEY: _key, ...inherited } = env;
   return { ...inherited, ...Object.fromEntries(variables.map((v) => [v.name, v.value])) };
-}
-
-function describeKey(key: ProvisionedKey): string {
-  const minutes = Math.round((key.expiresAt.getTime() - Date.now()) / 60_000);
-  const attempts = key.attempts > 1 ? ` after ${key.attempts} attempts` : '';
-  return (
-    `Provisioned a LiteLLM key for organization ${key.organization}${attempts}: ` +
-    `gateway ${key.baseUrl}, expires ${key.expiresAt.toISOString()} (in about ${minutes} min).`
-  );
 }
 
 function print(sink: TextSink, text: string): number {

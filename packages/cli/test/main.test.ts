@@ -80,7 +80,7 @@ describe('a successful run', () => {
     const result = await run(['--org', 'acme']);
 
     expect(result.stderr).toMatch(
-      /^Provisioned a LiteLLM key for organization acme: gateway https:\/\/litellm\.example\.test, expires \S+Z \(in about 15 min\)\.\n$/,
+      /^Provisioned a LiteLLM key for organization acme \(client id [\w-]+\): gateway https:\/\/litellm\.example\.test, expires \S+Z \(in 15 min\), 1 attempt\.\n$/,
     );
   });
 

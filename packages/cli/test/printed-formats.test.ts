@@ -63,7 +63,7 @@ describe('the built command against a platform', () => {
 
     expect(outcome.stderr).toMatch(
       new RegExp(
-        `^Provisioned a LiteLLM key for organization acme: gateway ${platform.gatewayUrl}, expires \\S+Z`,
+        `^Provisioned a LiteLLM key for organization acme \\(client id [\\w-]+\\): gateway ${platform.gatewayUrl}, expires \\S+Z`,
       ),
     );
     expect(outcome.stderr.trimEnd().split('\n')).toHaveLength(1);

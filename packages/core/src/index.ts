@@ -58,7 +58,7 @@ export {
 export { type KeyVariable, keyVariables } from './key-variables.js';
 export { encodeOrganization } from './organization.js';
 export { exitAfterFlush, type FlushableSink } from './process-exit.js';
-export type { ProvisionedKey } from './provisioned-key.js';
+export { describeProvisionedKey, type ProvisionedKey } from './provisioned-key.js';
 export { type AttemptReport, describeAttempt, type RetryClock } from './retry.js';
 export { type RangedSetting, readWholeNumber, SETTING_RANGES } from './setting-ranges.js';
 export { parseRfc3339 } from './timestamp.js';

@@ -207,3 +207,23 @@ export function describeJsonKind(value: unknown): string {
   if (typeof value === 'string') return 'a string';
   return typeof value;
 }
+
+/**
+ * The one log line for a provisioned key, in the user's terms: organization, client id,
+ * gateway, expiry and attempts. It never holds the key.
+ * @param now - milliseconds since the epoch, to say how long the key has left.
+ */
+export function describeProvisionedKey(key: ProvisionedKey, now: number): string {
+  const seconds = Math.max(0, Math.floor((key.expiresAt.getTime() - now) / 1000));
+  const left =
+    seconds < 120
+      ? `${seconds} s`
+      : seconds < 7200
+        ? `${Math.round(seconds / 60)} min`
+        : `${(seconds / 3600).toFixed(1)} h`;
+  const attempts = key.attempts === 1 ? '1 attempt' : `${key.attempts} attempts`;
+  return (
+    `Provisioned a LiteLLM key for organization ${key.organization} (client id ${key.clientId}): ` +
+    `gateway ${key.baseUrl}, expires ${key.expiresAt.toISOString()} (in ${left}), ${attempts}.`
+  );
+}

@@ -158,44 +158,26 @@ describe('caching', () => {
     expect(platform.requests).toHaveLength(1);
   });
 
-  it('refreshes five minutes before expiry when a fifth of the lifetime is longer', async () => {
-    const { platform } = await startPlatform({ keyTtlSeconds: HOUR / SECOND });
-    const { provider, settled } = startProvider(platform);
+  it.each([
+    [
+      'five minutes before expiry when a fifth of the lifetime is longer',
+      HOUR,
+      undefined,
+      5 * MINUTE,
+    ],
+    [
+      'a fifth of the lifetime early when that is under five minutes',
+      10 * MINUTE,
+      undefined,
+      2 * MINUTE,
+    ],
+    ['refreshBeforeMs early when it is given', HOUR, MINUTE, MINUTE],
+  ])('refreshes %s', async (_case, lifetimeMs, refreshBeforeMs, marginMs) => {
+    const { platform } = await startPlatform({ keyTtlSeconds: lifetimeMs / SECOND });
+    const { provider, settled } = startProvider(platform, { refreshBeforeMs });
     await provider.getKey();
 
-    now = START + HOUR - 5 * MINUTE - 1;
-    await provider.getKey();
-    await roundTrip(platform);
-    expect(platform.requests).toHaveLength(1);
-
-    now += 1;
-    await provider.getKey();
-    await settled(2);
-    expect(platform.requests).toHaveLength(2);
-  });
-
-  it('refreshes a fifth of the lifetime early when that is under five minutes', async () => {
-    const { platform } = await startPlatform({ keyTtlSeconds: (10 * MINUTE) / SECOND });
-    const { provider, settled } = startProvider(platform);
-    await provider.getKey();
-
-    now = START + 8 * MINUTE - 1;
-    await provider.getKey();
-    await roundTrip(platform);
-    expect(platform.requests).toHaveLength(1);
-
-    now += 1;
-    await provider.getKey();
-    await settled(2);
-    expect(platform.requests).toHaveLength(2);
-  });
-
-  it('uses refreshBeforeMs as the margin when it is given', async () => {
-    const { platform } = await startPlatform({ keyTtlSeconds: HOUR / SECOND });
-    const { provider, settled } = startProvider(platform, { refreshBeforeMs: MINUTE });
-    await provider.getKey();
-
-    now = START + HOUR - MINUTE - 1;
+    now = START + lifetimeMs - marginMs - 1;
     await provider.getKey();
     await roundTrip(platform);
     expect(platform.requests).toHaveLength(1);

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import {
+  type ConnectProxy,
   type MockPlatform,
   type MockPlatformOptions,
+  startConnectProxy,
   startMockPlatform,
 } from '@provision-litellm-key/mock-platform';
 import { onTestFinished } from 'vitest';
@@ -103,38 +105,14 @@ export async function startPlatform(options: MockPlatformOptions = {}): Promise<
   return platform;
 }
 
-/** A proxy on loopback that accepts every connection and never answers. */
-export interface StalledProxy {
-  url: string;
-  /** The first line of each request it received, such as `CONNECT host:443 HTTP/1.1`. */
-  requestLines: string[];
-}
-
 /**
- * Starts a proxy that reads requests and leaves every connection hanging, as a proxy stuck on an
+ * Starts a proxy on loopback that accepts every CONNECT and never answers, as a proxy stuck on an
  * upstream would; its connections stay open until the test ends.
  */
-export async function startStalledProxy(): Promise<StalledProxy> {
-  const sockets = new Set<Socket>();
-  const requestLines: string[] = [];
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.once('data', (chunk) =>
-      requestLines.push(chunk.toString('latin1').split('\r\n')[0] ?? ''),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port assigned');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requestLines,
-  };
+export async function startStalledProxy(): Promise<ConnectProxy> {
+  const proxy = await startConnectProxy();
+  onTestFinished(() => proxy.close());
+  return proxy;
 }
 
 /** A loopback URL that nothing listens on: a port the system handed out, then released. */

@@ -179,7 +179,7 @@ describe('the end of a run', () => {
       { env: { DREADNODE_API_TOKEN: TOKEN, HTTPS_PROXY: proxy.url } },
     );
 
-    expect(proxy.requestLines).toEqual(['CONNECT platform.invalid:443 HTTP/1.1']);
+    expect(proxy.connects.map(({ target }) => target)).toEqual(['platform.invalid:443']);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr.startsWith(PREFIX)).toBe(true);
   });

@@ -99,7 +99,7 @@ export function createClient(options: ClientOptions): PlatformClient {
   const userAgent = [settings.userAgent, `provision-litellm-key-core/${VERSION}`]
     .filter(Boolean)
     .join(' ');
-  const transport = new Transport(userAgent);
+  const transport = new Transport();
   const headers: Record<string, string> = {
     Accept: 'application/json',
     'Content-Type': 'application/json',

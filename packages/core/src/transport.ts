@@ -1,7 +1,8 @@
 import type { Agent, IncomingHttpHeaders } from 'node:http';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpClient } from '@actions/http-client';
+import { getProxyUrl } from '@actions/http-client/lib/proxy';
+import tunnel from 'tunnel';
 import {
   AbortedError,
   CertificateError,
@@ -37,14 +38,7 @@ export interface HttpPost {
  * name. Redirects are never followed: the token goes only to the configured origin.
  */
 export class Transport {
-  readonly #proxyAware: HttpClient;
   readonly #agents = new Map<string, Agent>();
-
-  constructor(userAgent: string) {
-    // Only the agent (with its proxy tunnel) is taken from the Actions HTTP client; the request
-    // itself is made here so that one timer can cover the body and the body size can be capped.
-    this.#proxyAware = new HttpClient(userAgent, [], { keepAlive: true, allowRedirects: false });
-  }
 
   /** Sends one POST and reads the answer, or throws a {@link ProvisionError}. */
   post(request: HttpPost): Promise<HttpAnswer> {
@@ -134,18 +128,51 @@ export class Transport {
       if (typeof agent.destroy === 'function') agent.destroy();
     }
     this.#agents.clear();
-    this.#proxyAware.dispose();
   }
 
   #agentFor(url: URL): Agent {
     const key = url.origin;
     let agent = this.#agents.get(key);
     if (!agent) {
-      agent = this.#proxyAware.getAgent(url.href);
+      agent = keepAliveAgent(url);
       this.#agents.set(key, agent);
     }
     return agent;
   }
+}
+
+/**
+ * A keep-alive agent for one origin: direct, or through a CONNECT tunnel when `HTTPS_PROXY` or
+ * `HTTP_PROXY` names a proxy that `NO_PROXY` does not exempt. The proxy rules are those of the
+ * Actions HTTP client (loopback is never proxied), taken from its proxy module alone: its main
+ * module loads undici, tens of milliseconds of start-up that a request made here never uses.
+ */
+function keepAliveAgent(url: URL): Agent {
+  const secure = url.protocol === 'https:';
+  const proxy = getProxyUrl(url);
+  if (!proxy?.hostname)
+    return secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+
+  const proxyIsTls = proxy.protocol === 'https:';
+  const open = secure
+    ? proxyIsTls
+      ? tunnel.httpsOverHttps
+      : tunnel.httpsOverHttp
+    : proxyIsTls
+      ? tunnel.httpOverHttps
+      : tunnel.httpOverHttp;
+  return open({
+    // Limitation: with credentials in the proxy URL, the tunnel package encodes them with the
+    // deprecated Buffer constructor, and Node prints its DEP0005 warning once to stderr.
+    proxy: {
+      host: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(proxy.port) || (proxyIsTls ? 443 : 80),
+      // The proxy module hands back user name and password already percent-decoded.
+      ...(proxy.username || proxy.password
+        ? { proxyAuth: `${proxy.username}:${proxy.password}` }
+        : {}),
+    },
+  });
 }
 
 function tooLarge(status: number): InvalidResponseError {

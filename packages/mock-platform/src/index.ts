@@ -1,4 +1,10 @@
 export {
+  type ConnectProxy,
+  type ConnectProxyOptions,
+  type RecordedConnect,
+  startConnectProxy,
+} from './connect-proxy.js';
+export {
   type ErrorEnvelope,
   type ErrorType,
   errorEnvelope,

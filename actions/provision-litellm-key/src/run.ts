@@ -21,12 +21,12 @@ export interface RunContext {
 
 /** Reads the inputs, mints a key, publishes it. Never throws: a failure fails the step. */
 export async function run({
-  toolkit: runnerToolkit,
+  toolkit: runner,
   env,
   provision = provisionKey,
   now = Date.now,
 }: RunContext): Promise<void> {
-  const toolkit = maskingOnce(runnerToolkit);
+  const toolkit = maskingOnce(runner);
   try {
     const inputs = readInputs(toolkit, env);
     const runnerFiles: FileCommand[] =

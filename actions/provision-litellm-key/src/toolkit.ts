@@ -1,6 +1,6 @@
 /**
- * The parts of the Actions toolkit the action uses. `main.ts` passes the real `@actions/core`;
- * tests pass a recorder, so no module mocking is needed.
+ * What the action asks of the runner. `main.ts` passes the real one (`runnerToolkit`); tests pass
+ * a recorder, so no module mocking is needed.
  */
 export interface Toolkit {
   getInput(name: string): string;

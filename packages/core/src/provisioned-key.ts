@@ -156,6 +156,9 @@ function checkBaseUrl(value: string, rules: SuccessBodyRules): string {
     throw invalid(`uses ${url.protocol} instead of https`);
   }
   if (url.username || url.password) throw invalid('contains credentials');
+  // The URL is logged as it is, and an old form of workflow command, `##[error]`, is read
+  // anywhere in a line; a fragment is also meaningless for an API base URL.
+  if (value.includes('#')) throw invalid('has a fragment (#), which a gateway URL never has');
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
     throw new InvalidResponseError(
       `The platform returned a plain-http base_url for ${url.hostname}; the key would travel unencrypted`,

@@ -126,6 +126,11 @@ describe('base_url', () => {
     ['ftp://litellm.example.test', 'uses ftp: instead of https'],
     ['https://u:p@litellm.example.test', 'contains credentials'],
     ['https://litellm.example.test\n/x', 'contains white space or control characters'],
+    [
+      'https://litellm.example.test/v1#x##[error]forged',
+      'has a fragment (#), which a gateway URL never has',
+    ],
+    ['https://litellm.example.test/#', 'has a fragment (#), which a gateway URL never has'],
   ])('rejects %j because it %s', async (baseUrl, why) => {
     const error = await failureWith(successBody({ base_url: baseUrl }));
     expect(error.message).toBe(`The platform returned a base_url that ${why}`);

@@ -344,12 +344,100 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
+/***/ 712:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FN: () => (/* binding */ assertFileCommandsWritable),
+/* harmony export */   G3: () => (/* binding */ allOrNothing),
+/* harmony export */   aD: () => (/* binding */ RunnerFileWriteError)
+/* harmony export */ });
+/* unused harmony export RunnerFilesError */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(24);
+/* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92);
+
+
+/** The runner gave this step no usable file for its exports or outputs. */
+class RunnerFilesError extends _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_1__/* .ProvisionError */ .uv {
+    constructor(message, hint = 'Run this action on a GitHub Actions runner (2.297 or later), which provides these files.') {
+        super(message, hint);
+    }
+}
+/** A write to one runner file failed; says which, for the step's error line. */
+class RunnerFileWriteError extends Error {
+    file;
+    code;
+    constructor(file, cause) {
+        const code = cause?.code;
+        super(`Could not write ${file}`, { cause });
+        this.name = 'RunnerFileWriteError';
+        this.file = file;
+        this.code = typeof code === 'string' ? code : undefined;
+    }
+}
+/**
+ * Checks, before any key is minted, that every file the step will write to exists and is
+ * writable. Finding out afterwards would waste the key, or leave it exported with the step failed.
+ * @throws {RunnerFilesError} naming the file at fault.
+ */
+function assertFileCommandsWritable(needed, env) {
+    for (const name of needed) {
+        const path = env[name];
+        if (!path)
+            throw new RunnerFilesError(`${name} is not set, so the key cannot be handed on`);
+        try {
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.W_OK);
+        }
+        catch (error) {
+            const code = error.code ?? 'not writable';
+            throw new RunnerFilesError(`${name} points at ${path}, which cannot be written (${code})`);
+        }
+        // A writable directory passes the access check, and would fail only once the key exists.
+        if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).isDirectory()) {
+            throw new RunnerFilesError(`${name} points at ${path}, which is a directory`);
+        }
+    }
+}
+/**
+ * Runs `publish` so that the runner files end up with everything or nothing: if any write fails
+ * (a full disk, a directory in place of a file), what was already appended is cut away again, so
+ * a failed step never leaves a key behind for later steps.
+ * @throws {RunnerFilesError} naming the failure, after the files are restored.
+ */
+async function allOrNothing(files, env, publish) {
+    const sizes = files.map((name) => {
+        const path = env[name] ?? '';
+        return { name, path, size: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).size };
+    });
+    try {
+        await publish();
+    }
+    catch (error) {
+        for (const { path, size } of sizes) {
+            try {
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.truncateSync)(path, size);
+            }
+            catch {
+                // A file that cannot be cut back could not be written either: nothing landed there.
+            }
+        }
+        const code = error.code ?? 'write failed';
+        const failed = error instanceof RunnerFileWriteError
+            ? error.file
+            : sizes.map(({ name }) => name).join(' or ');
+        throw new RunnerFilesError(`Could not write ${failed} (${code}); nothing was handed on`, "Check the runner's free disk space and its temporary directory, then re-run the job.");
+    }
+}
+
+
+/***/ }),
+
 /***/ 586:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(404);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(246);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(161);
 /* harmony import */ var _runner_toolkit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(779);
 
 
@@ -368,7 +456,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 246:
+/***/ 161:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -377,346 +465,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-;// CONCATENATED MODULE: ../../packages/core/dist/errors.js
-/**
- * Every failure this package reports is a {@link ProvisionError}: a one-line `message`, a
- * `hint` that tells the user what to do, and a subclass a caller can branch on.
- *
- * No message and no enumerable property ever holds the platform token or a provisioned key:
- * server-supplied text passes through the secret registry before it reaches an error.
- */
-/** The base of every error this package throws. */
-class ProvisionError extends Error {
-    /** What the user should do about it, in one sentence. */
-    hint;
-    /** Attempts made before giving up; set once the retry loop ends. */
-    attempts = 1;
-    /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
-    elapsedMs = 0;
-    /**
-     * @param message - what happened, in one line; longer text is cut.
-     * @param hint - what the user should do about it, in one sentence.
-     */
-    constructor(message, hint, options) {
-        super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
-        this.name = new.target.name;
-        this.hint = oneLine(hint);
-    }
-    /** Whether another attempt could succeed. */
-    get retryable() {
-        return false;
-    }
-    /**
-     * Records how the attempts ended. When there was more than one, or when `why` explains why
-     * they stopped early, the message says so, so the single line in a log tells the whole story.
-     */
-    endAttempts(summary, why) {
-        this.attempts = summary.attempts;
-        this.elapsedMs = summary.elapsedMs;
-        const notes = [];
-        if (summary.attempts > 1) {
-            const seconds = (summary.elapsedMs / 1000).toFixed(1);
-            notes.push(`after ${summary.attempts} attempts over ${seconds} s`);
-        }
-        if (why)
-            notes.push(why);
-        if (notes.length > 0)
-            this.message = `${this.message} (${notes.join('; ')})`;
-        return this;
-    }
-}
-/** An option or argument was unusable; raised before any network call. */
-class InvalidInputError extends ProvisionError {
-    /** The option at fault, e.g. `organization`, `clientId`, `apiUrl`. */
-    field;
-    constructor(field, message, hint) {
-        super(message, hint ?? `Fix the ${settingName(field)} setting and run again.`);
-        this.field = field;
-    }
-}
-/**
- * How a setting is named to a person: the action's inputs and the command-line flags share these
- * names; library-only options are described instead of spelled as an input that does not exist.
- */
-function settingName(field) {
-    const described = {
-        token: 'API token',
-        timeoutMs: 'attempt timeout',
-        deadlineMs: 'time limit',
-        minTtlMs: 'minimum key lifetime',
-        refreshBeforeMs: 'refresh margin',
-        userAgent: 'user agent',
-    };
-    return described[field] ?? field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-/** The platform could not be reached: refused, reset, DNS failure, socket hang-up. */
-class ConnectionError extends ProvisionError {
-    /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
-    code;
-    constructor(message, code, options) {
-        super(message, 'Check the api-url and that this machine can reach the platform ' +
-            '(proxies are read from HTTPS_PROXY and NO_PROXY).', options);
-        this.code = code;
-    }
-    get retryable() {
-        return true;
-    }
-}
-/** The proxy named by `HTTPS_PROXY`/`HTTP_PROXY` refused to open a tunnel to the platform. */
-class ProxyError extends ProvisionError {
-    /** The status the proxy answered the CONNECT with, e.g. 407. */
-    proxyStatus;
-    constructor(message, proxyStatus, options) {
-        super(message, proxyStatus === 407
-            ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
-            : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.', options);
-        this.proxyStatus = proxyStatus;
-    }
-    /** A proxy's own failure (5xx) may pass; a refusal (4xx) will not. */
-    get retryable() {
-        return this.proxyStatus >= 500;
-    }
-}
-/** The platform's TLS certificate was not trusted. Not retried: another try meets the same one. */
-class CertificateError extends ProvisionError {
-    /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
-    code;
-    constructor(message, code, options) {
-        super(message, certificateHint(code), options);
-        this.code = code;
-    }
-}
-/** An attempt, or all attempts together, ran out of time. */
-class TimeoutError extends ProvisionError {
-    /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
-    scope;
-    constructor(scope, message, options) {
-        super(message, scope === 'attempt'
-            ? 'The platform was slow to answer; try again or raise the timeout.'
-            : 'The platform did not answer in time; try again later or raise the time limit.', options);
-        this.scope = scope;
-    }
-    get retryable() {
-        return this.scope === 'attempt';
-    }
-}
-/** The caller cancelled the operation through its `AbortSignal`. */
-class AbortedError extends ProvisionError {
-    constructor(options) {
-        super('Provisioning was cancelled', 'Nothing to fix: the caller cancelled the request.', options);
-    }
-}
-/** The platform answered 200, but the body is not a usable key. Never retried. */
-class InvalidResponseError extends ProvisionError {
-    /** The response field at fault, when one is, e.g. `expires_at`. */
-    field;
-    constructor(message, field, hint) {
-        super(message, hint ??
-            'The platform sent a response this client cannot use; check the api-url, ' +
-                'or upgrade this client if the platform has changed.');
-        this.field = field;
-    }
-}
-/** The platform answered with an error status. Subclasses name each documented status. */
-class ApiError extends ProvisionError {
-    /** The HTTP status the platform answered with. */
-    status;
-    /** The envelope's machine-readable `type` (the field to branch on), or `http_<status>`. */
-    type;
-    /** The envelope's `detail`, or a short sanitised excerpt of a body that was not one. */
-    detail;
-    /** Every validation problem the envelope listed; empty when it listed none. */
-    fieldErrors;
-    /** The platform's `x-request-id`, when it sent a plain one; quote it to the platform. */
-    requestId;
-    /** How long the platform asked to wait (`Retry-After`), in milliseconds. */
-    retryAfterMs;
-    /** @param hint - what the user should do, for this status. */
-    constructor(init, hint) {
-        super(describeApiError(init), hint);
-        this.status = init.status;
-        this.type = init.type;
-        this.detail = init.detail;
-        this.fieldErrors = init.fieldErrors ?? [];
-        this.requestId = init.requestId;
-        this.retryAfterMs = init.retryAfterMs;
-    }
-    get retryable() {
-        return RETRYABLE_STATUSES.has(this.status);
-    }
-}
-/** 400: the request was rejected. */
-class BadRequestError extends ApiError {
-    constructor(init) {
-        super(init, 'The platform rejected the request; check the inputs named in the message.');
-    }
-}
-/** 401: the API token is missing, wrong or expired. */
-class AuthenticationError extends ApiError {
-    constructor(init) {
-        super(init, 'The API token is missing, wrong or expired: create a new platform API token and ' +
-            'store it as a secret (or try auth-header x-api-key).');
-    }
-}
-/** 403: the token may not provision keys for this organization. */
-class PermissionDeniedError extends ApiError {
-    constructor(init) {
-        super(init, 'The API token is valid but may not provision keys for this organization; ' +
-            'use a token from a member allowed to provision keys.');
-    }
-}
-/** 404: the organization does not exist or is not visible to this token. */
-class NotFoundError extends ApiError {
-    constructor(init) {
-        super(init, 'Check the organization slug and the api-url; the organization must be visible to this token.');
-    }
-}
-/** 409: a key for this client id already exists. */
-class ConflictError extends ApiError {
-    constructor(init) {
-        super(init, 'A key for this client id already exists; use another client-id or leave it unset.');
-    }
-}
-/** 422: the platform's validation failed; `fieldErrors` lists each problem. */
-class ValidationError extends ApiError {
-    constructor(init) {
-        super(init, 'Fix the fields listed in the message and run again.');
-    }
-}
-/** 426: this client is too old for the platform. */
-class UpgradeRequiredError extends ApiError {
-    constructor(init) {
-        super(init, 'This client is too old for the platform: upgrade the action or package.');
-    }
-}
-/** 429: rate limited, or out of credits. Retried, honouring `Retry-After`. */
-class RateLimitError extends ApiError {
-    constructor(init) {
-        super(init, 'The platform is rate limiting this organization (or it is out of credits); ' +
-            'retry later or spread out parallel jobs.');
-    }
-}
-/** 500: a failure on the platform's side. Retried. */
-class InternalServerError extends ApiError {
-    constructor(init) {
-        super(init, 'The platform failed; retry later, and quote the request id if it persists.');
-    }
-}
-/** 502: an upstream failure. Retried. */
-class BadGatewayError extends ApiError {
-    constructor(init) {
-        super(init, 'The platform could not reach an upstream service; retry later.');
-    }
-}
-/** 504: an upstream timeout. Retried. */
-class GatewayTimeoutError extends ApiError {
-    constructor(init) {
-        super(init, 'The platform timed out waiting for an upstream service; retry later.');
-    }
-}
-function certificateHint(code) {
-    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-        return 'The certificate does not name this host; check the host name in api-url.';
-    }
-    if (code === 'EPROTO' || code.startsWith('ERR_SSL')) {
-        return 'The server did not speak TLS; check whether api-url should start with http or https.';
-    }
-    return ('The platform certificate is not trusted here; for a private CA set NODE_EXTRA_CA_CERTS ' +
-        'to its PEM file.');
-}
-/** The hint for failures that only a bug can explain. */
-const BUG_HINT = 'This is a bug in provision-litellm-key; please report it with the log.';
-/** Statuses whose failures another attempt may cure. */
-const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
-const API_ERROR_BY_STATUS = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: ValidationError,
-    426: UpgradeRequiredError,
-    429: RateLimitError,
-    500: InternalServerError,
-    502: BadGatewayError,
-    504: GatewayTimeoutError,
-};
-/** Builds the typed error for a status: a documented status gets its own class. */
-function apiErrorFor(init) {
-    const ErrorClass = API_ERROR_BY_STATUS[init.status];
-    if (ErrorClass)
-        return new ErrorClass(init);
-    return new ApiError(init, hintForUndocumentedStatus(init));
-}
-function hintForUndocumentedStatus(init) {
-    if (init.status >= 300 && init.status < 400) {
-        return ('The platform redirected the request, which is never followed for a token-bearing POST; ' +
-            'set api-url to the final address.');
-    }
-    if (init.status === 503)
-        return 'The platform is unavailable; retry later.';
-    if (init.status >= 500)
-        return 'The platform failed; retry later.';
-    return 'The platform refused the request; check the api-url and the inputs.';
-}
-function describeApiError(init) {
-    const parts = [`Platform answered HTTP ${init.status} (${init.type}): ${init.detail}`];
-    if (init.fieldErrors && init.fieldErrors.length > 0) {
-        const listed = init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ');
-        // Clipped here rather than by the overall limit, so the request id after it survives.
-        parts.push(clip(listed, MAX_FIELD_ERRORS_TEXT));
-    }
-    if (init.location)
-        parts.push(`redirect to ${init.location}`);
-    if (init.requestId)
-        parts.push(`request id ${init.requestId}`);
-    return parts.join(' — ');
-}
-/**
- * The longest message an error starts with. With the attempt summary added later it stays
- * under 1,000 characters, one readable line in a CI log, whatever the server sent.
- */
-const MAX_MESSAGE_LENGTH = 900;
-const MAX_FIELD_ERRORS_TEXT = 400;
-/**
- * Quotes a value a person supplied (or a server sent) for a message: cut to `maxLength`, with
- * invisible characters shown as JSON escapes.
- */
-function quoteForMessage(value, maxLength = 80) {
-    return JSON.stringify(clip(value, maxLength));
-}
-/** Shortens text to `max` characters, marking the cut, without splitting a surrogate pair. */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
-    return `${text.slice(0, end)}…`;
-}
-/**
- * Collapses line breaks, runs of white space, terminal escape sequences and invisible format
- * characters (bidirectional overrides among them), so a message stays one honest line in a log.
- */
-function oneLine(text) {
-    return (text
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is removed
-        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-        .replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}]+/gu, ' ')
-        .trim());
-}
-/**
- * The single line to show a user for any failure: the message, then the hint.
- * Non-{@link ProvisionError} values (bugs) are described without their stack.
- */
-function formatFailure(error) {
-    if (error instanceof ProvisionError) {
-        return `${error.message.replace(/[.\s]+$/, '')}. ${error.hint}`;
-    }
-    const description = error instanceof Error ? error.message : String(error);
-    const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
-    return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
-}
-
+// EXTERNAL MODULE: ../../packages/core/dist/errors.js
+var errors = __nccwpck_require__(92);
 ;// CONCATENATED MODULE: ../../packages/core/dist/api-url.js
 
 /** The platform's public origin, used when no `apiUrl` is given. */
@@ -734,19 +484,19 @@ function normaliseApiUrl(raw, allowInsecureHttp) {
         url = new URL(trimmed);
     }
     catch {
-        throw new InvalidInputError('apiUrl', `api-url ${quoteForMessage(trimmed)} is not an absolute URL`, 'Set api-url to the platform origin, for example https://platform.dreadnode.io.');
+        throw new errors/* InvalidInputError */.oC('apiUrl', `api-url ${(0,errors/* quoteForMessage */.Hx)(trimmed)} is not an absolute URL`, 'Set api-url to the platform origin, for example https://platform.dreadnode.io.');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InvalidInputError('apiUrl', `api-url must use https, not ${url.protocol}`);
+        throw new errors/* InvalidInputError */.oC('apiUrl', `api-url must use https, not ${url.protocol}`);
     }
     if (url.username || url.password) {
-        throw new InvalidInputError('apiUrl', 'api-url must not contain credentials', 'Remove the user:password part from api-url; the token is passed on its own.');
+        throw new errors/* InvalidInputError */.oC('apiUrl', 'api-url must not contain credentials', 'Remove the user:password part from api-url; the token is passed on its own.');
     }
     if (url.search || url.hash || trimmed.includes('?') || trimmed.includes('#')) {
-        throw new InvalidInputError('apiUrl', 'api-url must not contain a query or a fragment');
+        throw new errors/* InvalidInputError */.oC('apiUrl', 'api-url must not contain a query or a fragment');
     }
     if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-        throw new InvalidInputError('apiUrl', `api-url uses plain http to ${url.hostname}, which would send the token unencrypted`, 'Use https, or set allow-insecure-http only for a trusted private network.');
+        throw new errors/* InvalidInputError */.oC('apiUrl', `api-url uses plain http to ${url.hostname}, which would send the token unencrypted`, 'Use https, or set allow-insecure-http only for a trusted private network.');
     }
     const prefix = url.pathname.replace(/\/+$/, '').replace(/\/api(\/v1)?$/, '');
     url.pathname = prefix === '' ? '/' : prefix;
@@ -791,16 +541,16 @@ const CLIENT_ID_MAX_LENGTH = 128;
 function assertValidClientId(clientId) {
     const hint = 'Use 1 to 128 letters, digits, "_" or "-", or leave client-id unset to derive one.';
     if (typeof clientId !== 'string') {
-        throw new InvalidInputError('clientId', `client-id must be a string, not ${typeof clientId}`, hint);
+        throw new errors/* InvalidInputError */.oC('clientId', `client-id must be a string, not ${typeof clientId}`, hint);
     }
     if (clientId.length === 0) {
-        throw new InvalidInputError('clientId', 'client-id is empty', hint);
+        throw new errors/* InvalidInputError */.oC('clientId', 'client-id is empty', hint);
     }
     if (clientId.length > CLIENT_ID_MAX_LENGTH) {
-        throw new InvalidInputError('clientId', `client-id is ${clientId.length} characters long; at most ${CLIENT_ID_MAX_LENGTH} are allowed`, hint);
+        throw new errors/* InvalidInputError */.oC('clientId', `client-id is ${clientId.length} characters long; at most ${CLIENT_ID_MAX_LENGTH} are allowed`, hint);
     }
     if (!CLIENT_ID_PATTERN.test(clientId)) {
-        throw new InvalidInputError('clientId', `client-id ${quoteForMessage(clientId)} contains characters other than letters, digits, "_" and "-"`, hint);
+        throw new errors/* InvalidInputError */.oC('clientId', `client-id ${(0,errors/* quoteForMessage */.Hx)(clientId)} contains characters other than letters, digits, "_" and "-"`, hint);
     }
 }
 /**
@@ -7811,7 +7561,7 @@ const SAFE_TOKEN = /^[A-Za-z0-9._:/-]{1,128}$/;
  */
 function parseErrorResponse(response, secrets) {
     const { status, headers } = response;
-    const clean = (text, max) => clip(secrets.redact(oneLine(text)), max);
+    const clean = (text, max) => (0,errors/* clip */.$Q)(secrets.redact((0,errors/* oneLine */.TN)(text)), max);
     const safe = (value) => safeToken(value, secrets);
     const text = new TextDecoder('utf-8').decode(response.body);
     const json = tryParseJson(text);
@@ -7834,7 +7584,7 @@ function parseErrorResponse(response, secrets) {
     else {
         detail = excerpt(text, headers['content-type'], clean);
     }
-    return apiErrorFor({
+    return (0,errors/* apiErrorFor */.eR)({
         status,
         type,
         detail: detail || statusPhrase(status),
@@ -7947,9 +7697,9 @@ const UNSAFE_IN_SEGMENT = /[/?#%\\\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
  * @throws {InvalidInputError} when the slug cannot be a single safe path segment.
  */
 function encodeOrganization(organization) {
-    const fail = (why) => new InvalidInputError('organization', `organization ${quoteForMessage(organization)} ${why}`, 'Set organization to the slug shown in the platform, for example acme.');
+    const fail = (why) => new errors/* InvalidInputError */.oC('organization', `organization ${(0,errors/* quoteForMessage */.Hx)(organization)} ${why}`, 'Set organization to the slug shown in the platform, for example acme.');
     if (typeof organization !== 'string') {
-        throw new InvalidInputError('organization', `organization must be a string, not ${typeof organization}`);
+        throw new errors/* InvalidInputError */.oC('organization', `organization must be a string, not ${typeof organization}`);
     }
     if (organization.length === 0)
         throw fail('is empty');
@@ -8044,7 +7794,7 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
  */
 function parseSuccessBody(body, rules) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new InvalidResponseError(`The platform's success response is ${describeJsonKind(body)}, not a JSON object`);
+        throw new errors/* InvalidResponseError */.tF(`The platform's success response is ${describeJsonKind(body)}, not a JSON object`);
     }
     const apiKey = body.api_key;
     if (typeof apiKey === 'string')
@@ -8054,23 +7804,23 @@ function parseSuccessBody(body, rules) {
         const issue = parsed.error.issues[0];
         const field = String(issue?.path[0] ?? 'body');
         const found = describeJsonKind(body[field]);
-        throw new InvalidResponseError(`The platform's success response has ${found} for "${field}" where a string is required`, field);
+        throw new errors/* InvalidResponseError */.tF(`The platform's success response has ${found} for "${field}" where a string is required`, field);
     }
     const fields = parsed.data;
     if (fields.api_key.length === 0) {
-        throw new InvalidResponseError('The platform returned an empty api_key', 'api_key');
+        throw new errors/* InvalidResponseError */.tF('The platform returned an empty api_key', 'api_key');
     }
     if (WHITESPACE_OR_CONTROL.test(fields.api_key)) {
-        throw new InvalidResponseError('The platform returned an api_key containing white space or control characters', 'api_key');
+        throw new errors/* InvalidResponseError */.tF('The platform returned an api_key containing white space or control characters', 'api_key');
     }
     // Bounds no real key comes near: a key of a few characters would be masked wherever those
     // characters appear in a log, and a huge one would overflow the environment of later steps.
     if (fields.api_key.length < MIN_KEY_LENGTH || fields.api_key.length > MAX_KEY_LENGTH) {
-        throw new InvalidResponseError(`The platform returned an api_key of ${fields.api_key.length} characters; ` +
+        throw new errors/* InvalidResponseError */.tF(`The platform returned an api_key of ${fields.api_key.length} characters; ` +
             `${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} are accepted`, 'api_key');
     }
     if (rules.secrets.reveals(fields.base_url)) {
-        throw new InvalidResponseError('The platform returned a base_url that contains the token or the key', 'base_url');
+        throw new errors/* InvalidResponseError */.tF('The platform returned a base_url that contains the token or the key', 'base_url');
     }
     const baseUrl = checkBaseUrl(fields.base_url, rules);
     const expiresAt = checkExpiry(fields.expires_at, rules);
@@ -8081,7 +7831,7 @@ function checkBaseUrl(value, rules) {
     if (rules.validBaseUrls?.has(value))
         return value;
     const { allowInsecureHttp } = rules;
-    const invalid = (why) => new InvalidResponseError(`The platform returned a base_url that ${why}`, 'base_url');
+    const invalid = (why) => new errors/* InvalidResponseError */.tF(`The platform returned a base_url that ${why}`, 'base_url');
     if (value.length === 0)
         throw invalid('is empty');
     if (WHITESPACE_OR_CONTROL.test(value))
@@ -8098,8 +7848,12 @@ function checkBaseUrl(value, rules) {
     }
     if (url.username || url.password)
         throw invalid('contains credentials');
+    // The URL is logged as it is, and an old form of workflow command, `##[error]`, is read
+    // anywhere in a line; a fragment is also meaningless for an API base URL.
+    if (value.includes('#'))
+        throw invalid('has a fragment (#), which a gateway URL never has');
     if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-        throw new InvalidResponseError(`The platform returned a plain-http base_url for ${url.hostname}; the key would travel unencrypted`, 'base_url', 'Ask the platform operator to serve the gateway over https, or set allow-insecure-http ' +
+        throw new errors/* InvalidResponseError */.tF(`The platform returned a plain-http base_url for ${url.hostname}; the key would travel unencrypted`, 'base_url', 'Ask the platform operator to serve the gateway over https, or set allow-insecure-http ' +
             'for a trusted private network.');
     }
     rules.validBaseUrls?.add(value);
@@ -8108,15 +7862,15 @@ function checkBaseUrl(value, rules) {
 function checkExpiry(value, rules) {
     const expiresAt = parseRfc3339(value);
     if (!expiresAt) {
-        throw new InvalidResponseError('The platform returned an expires_at that is not an RFC 3339 date-time: ' +
-            quoteForMessage(rules.secrets.redact(value), 40), 'expires_at');
+        throw new errors/* InvalidResponseError */.tF('The platform returned an expires_at that is not an RFC 3339 date-time: ' +
+            (0,errors/* quoteForMessage */.Hx)(rules.secrets.redact(value), 40), 'expires_at');
     }
     const remainingMs = expiresAt.getTime() - rules.now;
     if (remainingMs <= 0) {
-        throw new InvalidResponseError(`The platform returned a key that already expired at ${expiresAt.toISOString()}`, 'expires_at', "Check this machine's clock; if it is right, the platform is misconfigured.");
+        throw new errors/* InvalidResponseError */.tF(`The platform returned a key that already expired at ${expiresAt.toISOString()}`, 'expires_at', "Check this machine's clock; if it is right, the platform is misconfigured.");
     }
     if (remainingMs < rules.minTtlMs) {
-        throw new InvalidResponseError(`The key expires in ${Math.floor(remainingMs / 1000)} s, sooner than the ` +
+        throw new errors/* InvalidResponseError */.tF(`The key expires in ${Math.floor(remainingMs / 1000)} s, sooner than the ` +
             `${Math.ceil(rules.minTtlMs / 1000)} s required`, 'expires_at', 'Lower min-ttl-seconds, or ask the platform operator for a longer key lifetime.');
     }
     return expiresAt;
@@ -8166,12 +7920,12 @@ const systemClock = {
     random: () => Math.random(),
     sleep: (ms, signal) => new Promise((resolve, reject) => {
         if (signal?.aborted) {
-            reject(new AbortedError({ cause: signal.reason }));
+            reject(new errors/* AbortedError */.oM({ cause: signal.reason }));
             return;
         }
         const onAbort = () => {
             clearTimeout(timer);
-            reject(new AbortedError({ cause: signal?.reason }));
+            reject(new errors/* AbortedError */.oM({ cause: signal?.reason }));
         };
         const timer = setTimeout(() => {
             signal?.removeEventListener('abort', onAbort);
@@ -8229,19 +7983,19 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
                 onAttempt(report);
                 return final.endAttempts(summary(number), why);
             };
-            if (error instanceof AbortedError || !error.retryable)
+            if (error instanceof errors/* AbortedError */.oM || !error.retryable)
                 throw stop(error);
             if (clock.now() >= deadline ||
-                (error instanceof TimeoutError && timeoutMs < policy.attemptTimeoutMs)) {
+                (error instanceof errors/* TimeoutError */.MU && timeoutMs < policy.attemptTimeoutMs)) {
                 throw stop(deadlineExceeded(policy, error));
             }
             if (number >= policy.maxAttempts)
                 throw stop(error);
-            rateLimitedInARow = error instanceof RateLimitError ? rateLimitedInARow + 1 : 0;
+            rateLimitedInARow = error instanceof errors/* RateLimitError */.OE ? rateLimitedInARow + 1 : 0;
             const planned = plannedWait(number, rateLimitedInARow, error, policy, clock);
             const reserve = Math.min(MIN_LAST_ATTEMPT_MS, policy.attemptTimeoutMs);
             const available = deadline - reserve - clock.now();
-            const retryAfterMs = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+            const retryAfterMs = error instanceof errors/* RateLimitError */.OE ? error.retryAfterMs : undefined;
             // After a 429, the random spread on top of Retry-After is trimmed to fit the time left; the
             // platform's own Retry-After is not. Other waits are never trimmed: a shortened backoff
             // would hammer a failing platform right up to the deadline.
@@ -8273,7 +8027,7 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
  */
 function plannedWait(attemptNumber, rateLimitedInARow, error, policy, clock) {
     const doubling = (first, max, step) => Math.min(max, first * 2 ** Math.max(0, step - 1));
-    if (error instanceof RateLimitError) {
+    if (error instanceof errors/* RateLimitError */.OE) {
         const spread = doubling(policy.rateLimitSpreadMs, policy.maxRateLimitSpreadMs, rateLimitedInARow);
         return (error.retryAfterMs ?? 0) + Math.floor(clock.random() * spread);
     }
@@ -8283,7 +8037,7 @@ function plannedWait(attemptNumber, rateLimitedInARow, error, policy, clock) {
     return (retryAfterMs ?? 0) + Math.floor(clock.random() * window);
 }
 function deadlineExceeded(policy, last) {
-    return new TimeoutError('deadline', `No usable answer within the ${seconds(policy.deadlineMs)} s time limit; ` +
+    return new errors/* TimeoutError */.MU('deadline', `No usable answer within the ${seconds(policy.deadlineMs)} s time limit; ` +
         `last problem: ${last.message}`, { cause: last });
 }
 /** Whole seconds as they are, anything else to a tenth: a 500 ms limit is not "0 s" or "1 s". */
@@ -8291,9 +8045,9 @@ function seconds(ms) {
     return Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(1);
 }
 function asProvisionError(error) {
-    if (error instanceof ProvisionError)
+    if (error instanceof errors/* ProvisionError */.uv)
         return error;
-    return new ProvisionError(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, BUG_HINT, { cause: error });
+    return new errors/* ProvisionError */.uv(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, errors/* BUG_HINT */.x3, { cause: error });
 }
 /**
  * One log line for an attempt report, e.g. `Attempt 1: HTTP 503 ApiError after 41 ms, request id
@@ -8320,7 +8074,7 @@ function describeAttempt(report) {
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
 /** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
-class SecretHookError extends ProvisionError {
+class SecretHookError extends errors/* ProvisionError */.uv {
     constructor(cause) {
         super(`The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'Fix the onSecret callback; a secret that cannot be masked is not handed out.', { cause });
     }
@@ -8549,7 +8303,7 @@ class Transport {
     post(request) {
         const { url, signal } = request;
         if (signal?.aborted)
-            return Promise.reject(new AbortedError({ cause: signal.reason }));
+            return Promise.reject(new errors/* AbortedError */.oM({ cause: signal.reason }));
         const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_namespaceObject.request;
         return new Promise((resolve, reject) => {
             let settled = false;
@@ -8574,9 +8328,9 @@ class Transport {
                 req.destroy(error);
             };
             const timer = setTimeout(() => {
-                abandon(new TimeoutError('attempt', `No complete answer within ${request.timeoutMs} ms`));
+                abandon(new errors/* TimeoutError */.MU('attempt', `No complete answer within ${request.timeoutMs} ms`));
             }, request.timeoutMs);
-            const onAbort = () => abandon(new AbortedError({ cause: signal?.reason }));
+            const onAbort = () => abandon(new errors/* AbortedError */.oM({ cause: signal?.reason }));
             signal?.addEventListener('abort', onAbort, { once: true });
             req.on('error', (error) => finish(error));
             req.on('response', (res) => {
@@ -8681,12 +8435,12 @@ function keepAliveAgent(url) {
     });
 }
 function tooLarge(status) {
-    return new InvalidResponseError(`The platform's answer (HTTP ${status}) is larger than ${MAX_RESPONSE_BYTES} bytes; refused`, undefined, 'Check that api-url points at the platform and not at another service.');
+    return new errors/* InvalidResponseError */.tF(`The platform's answer (HTTP ${status}) is larger than ${MAX_RESPONSE_BYTES} bytes; refused`, undefined, 'Check that api-url points at the platform and not at another service.');
 }
 const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL|^EPROTO$/;
 /** Names a low-level failure in the user's terms. */
 function toProvisionError(error, url) {
-    if (error instanceof ProvisionError)
+    if (error instanceof errors/* ProvisionError */.uv)
         return error;
     const code = error?.code;
     const systemCode = typeof code === 'string' ? code : undefined;
@@ -8695,12 +8449,12 @@ function toProvisionError(error, url) {
     const refusedTunnel = /tunneling socket could not be established, statusCode=(\d{3})/.exec(String(error?.message ?? ''));
     if (refusedTunnel) {
         const status = Number(refusedTunnel[1]);
-        return new ProxyError(`The proxy refused a tunnel to ${where} (HTTP ${status})`, status, {
+        return new errors/* ProxyError */.T6(`The proxy refused a tunnel to ${where} (HTTP ${status})`, status, {
             cause: error,
         });
     }
     if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
-        return new CertificateError(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
+        return new errors/* CertificateError */.EE(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
             cause: error,
         });
     }
@@ -8720,7 +8474,7 @@ function toProvisionError(error, url) {
         ? `the answer is not valid HTTP (${systemCode})`
         : undefined;
     const reason = (systemCode && reasons[systemCode]) ?? unparsable ?? 'connection closed before a full answer';
-    return new ConnectionError(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
+    return new errors/* ConnectionError */.Rc(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
         cause: error,
     });
 }
@@ -8791,7 +8545,7 @@ function createClient(options) {
             assertValidClientId(clientId);
             const minTtlMs = request.minTtlMs ?? 0;
             if (typeof minTtlMs !== 'number' || !(minTtlMs >= 0 && minTtlMs <= MAX_DURATION_MS)) {
-                throw new InvalidInputError('minTtlMs', 'the minimum key lifetime must be 0 to 24 hours');
+                throw new errors/* InvalidInputError */.oC('minTtlMs', 'the minimum key lifetime must be 0 to 24 hours');
             }
             return urlFor(organization);
         });
@@ -8818,7 +8572,7 @@ function createClient(options) {
                 requestId: readRequestId(answer.headers, secrets),
             };
         }, settings.policy, clock, signal, options.onAttempt).catch((error) => {
-            if (error instanceof ConflictError && attempts > 1) {
+            if (error instanceof errors/* ConflictError */.fK && attempts > 1) {
                 // The platform may have minted a key for an attempt whose answer never arrived; the
                 // retry then meets that key. Same client id, same conflict: only a new id helps.
                 error.hint =
@@ -8850,19 +8604,19 @@ async function provisionKey(options) {
 }
 function readSettings(options, token) {
     if (token === '') {
-        throw new InvalidInputError('token', 'the platform API token is empty', 'Pass the platform API token, usually kept in a secret named DREADNODE_API_TOKEN.');
+        throw new errors/* InvalidInputError */.oC('token', 'the platform API token is empty', 'Pass the platform API token, usually kept in a secret named DREADNODE_API_TOKEN.');
     }
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
     if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
-        throw new InvalidInputError('token', 'the platform API token contains white space, control or non-Latin-1 characters', 'Copy the token again; it is a single word with no line breaks.');
+        throw new errors/* InvalidInputError */.oC('token', 'the platform API token contains white space, control or non-Latin-1 characters', 'Copy the token again; it is a single word with no line breaks.');
     }
     const authHeader = String(options.authHeader ?? 'authorization').toLowerCase();
     if (authHeader !== 'authorization' && authHeader !== 'x-api-key') {
-        throw new InvalidInputError('authHeader', `auth-header must be "authorization" or "x-api-key", not ${quoteForMessage(authHeader, 40)}`);
+        throw new errors/* InvalidInputError */.oC('authHeader', `auth-header must be "authorization" or "x-api-key", not ${(0,errors/* quoteForMessage */.Hx)(authHeader, 40)}`);
     }
     const userAgent = options.userAgent === undefined ? '' : String(options.userAgent).trim();
     if (/[^\u0020-\u007e]/.test(userAgent) || userAgent.length > 200) {
-        throw new InvalidInputError('userAgent', 'the user agent must be printable ASCII of at most 200 characters');
+        throw new errors/* InvalidInputError */.oC('userAgent', 'the user agent must be printable ASCII of at most 200 characters');
     }
     const allowInsecureHttp = options.allowInsecureHttp === true;
     const platform = normaliseApiUrl(options.apiUrl ?? DEFAULT_API_URL, allowInsecureHttp);
@@ -8888,7 +8642,7 @@ function boundedNumber(field, value, fallback, max = MAX_DURATION_MS) {
     if (value === undefined)
         return fallback;
     if (typeof value !== 'number' || !(value >= 1 && value <= max)) {
-        throw new InvalidInputError(field, `${field} must be a number from 1 to ${max}, not ${quoteForMessage(String(value), 20)}`);
+        throw new errors/* InvalidInputError */.oC(field, `${field} must be a number from 1 to ${max}, not ${(0,errors/* quoteForMessage */.Hx)(String(value), 20)}`);
     }
     return value;
 }
@@ -8899,13 +8653,13 @@ function readJson(body) {
         text = utf8.decode(body);
     }
     catch {
-        throw new InvalidResponseError("The platform's success response is not valid UTF-8");
+        throw new errors/* InvalidResponseError */.tF("The platform's success response is not valid UTF-8");
     }
     try {
         return JSON.parse(text);
     }
     catch {
-        throw new InvalidResponseError(`The platform's success response ${text.trim() === '' ? 'is empty' : 'is not valid JSON'}`);
+        throw new errors/* InvalidResponseError */.tF(`The platform's success response ${text.trim() === '' ? 'is empty' : 'is not valid JSON'}`);
     }
 }
 function redactingInputErrors(secrets, check) {
@@ -8921,7 +8675,7 @@ function redactingInputErrors(secrets, check) {
  * holds the message as it was when first read, and `util.inspect` prints it.
  */
 function redactError(error, secrets) {
-    for (let link = error, depth = 0; link instanceof ProvisionError && depth < 8; depth += 1) {
+    for (let link = error, depth = 0; link instanceof errors/* ProvisionError */.uv && depth < 8; depth += 1) {
         link.message = secrets.redact(link.message);
         if (typeof link.stack === 'string')
             link.stack = secrets.redact(link.stack);
@@ -8930,64 +8684,8 @@ function redactError(error, secrets) {
     return error;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(24);
-;// CONCATENATED MODULE: ./lib/file-commands.js
-
-
-/** The runner gave this step no usable file for its exports or outputs. */
-class RunnerFilesError extends ProvisionError {
-    constructor(message, hint = 'Run this action on a GitHub Actions runner (2.297 or later), which provides these files.') {
-        super(message, hint);
-    }
-}
-/**
- * Checks, before any key is minted, that every file the step will write to exists and is
- * writable. Finding out afterwards would waste the key, or leave it exported with the step failed.
- * @throws {RunnerFilesError} naming the file at fault.
- */
-function assertFileCommandsWritable(needed, env) {
-    for (const name of needed) {
-        const path = env[name];
-        if (!path)
-            throw new RunnerFilesError(`${name} is not set, so the key cannot be handed on`);
-        try {
-            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.W_OK);
-        }
-        catch (error) {
-            const code = error.code ?? 'not writable';
-            throw new RunnerFilesError(`${name} points at ${path}, which cannot be written (${code})`);
-        }
-    }
-}
-/**
- * Runs `publish` so that the runner files end up with everything or nothing: if any write fails
- * (a full disk, a directory in place of a file), what was already appended is cut away again, so
- * a failed step never leaves a key behind for later steps.
- * @throws {RunnerFilesError} naming the failure, after the files are restored.
- */
-async function allOrNothing(files, env, publish) {
-    const sizes = files.map((name) => {
-        const path = env[name] ?? '';
-        return { name, path, size: (0,external_node_fs_.statSync)(path).size };
-    });
-    try {
-        await publish();
-    }
-    catch (error) {
-        for (const { path, size } of sizes) {
-            try {
-                (0,external_node_fs_.truncateSync)(path, size);
-            }
-            catch {
-                // A file that cannot be cut back could not be written either: nothing landed there.
-            }
-        }
-        const code = error.code ?? 'write failed';
-        throw new RunnerFilesError(`Could not write ${sizes.map(({ name }) => name).join(' or ')} (${code}); nothing was handed on`, "Check the runner's free disk space and its temporary directory, then re-run the job.");
-    }
-}
-
+// EXTERNAL MODULE: ./lib/file-commands.js
+var file_commands = __nccwpck_require__(712);
 ;// CONCATENATED MODULE: ../../packages/core/dist/setting-ranges.js
 
 /**
@@ -9008,7 +8706,7 @@ function readWholeNumber(setting, text) {
     const [min, max] = SETTING_RANGES[setting];
     const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
     if (!(value >= min && value <= max)) {
-        throw new InvalidInputError(setting, `${setting} must be a whole number from ${min} to ${max}, not ${quoteForMessage(text, 40)}`);
+        throw new errors/* InvalidInputError */.oC(setting, `${setting} must be a whole number from ${min} to ${max}, not ${(0,errors/* quoteForMessage */.Hx)(text, 40)}`);
     }
     return value;
 }
@@ -9070,14 +8768,14 @@ function readInputs(toolkit, env) {
     };
 }
 function missing(name, example) {
-    return new InvalidInputError(name, `the ${name} input is required but empty`, `Set it in the step's with: block, for example ${name}: ${example}.`);
+    return new errors/* InvalidInputError */.oC(name, `the ${name} input is required but empty`, `Set it in the step's with: block, for example ${name}: ${example}.`);
 }
 function readBoolean(name, value) {
     if (/^true$/i.test(value))
         return true;
     if (/^false$/i.test(value))
         return false;
-    throw new InvalidInputError(name, `${name} must be true or false, not ${quoteForMessage(value, 40)}`);
+    throw new errors/* InvalidInputError */.oC(name, `${name} must be true or false, not ${(0,errors/* quoteForMessage */.Hx)(value, 40)}`);
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/key-variables.js
@@ -9164,7 +8862,7 @@ async function run({ toolkit: runner, env, provision = provisionKey, now = Date.
         const runnerFiles = inputs.exportEnv || inputs.exportOpenaiEnv
             ? ['GITHUB_ENV', 'GITHUB_OUTPUT']
             : ['GITHUB_OUTPUT'];
-        assertFileCommandsWritable(runnerFiles, env);
+        (0,file_commands/* assertFileCommandsWritable */.FN)(runnerFiles, env);
         const key = await provision({
             token: inputs.apiToken,
             apiUrl: inputs.apiUrl,
@@ -9180,10 +8878,10 @@ async function run({ toolkit: runner, env, provision = provisionKey, now = Date.
             onSecret: (value) => toolkit.setSecret(value),
             onAttempt: (report) => toolkit.debug(describeAttempt(report)),
         });
-        await allOrNothing(runnerFiles, env, () => publishKey(key, inputs, toolkit, now()));
+        await (0,file_commands/* allOrNothing */.G3)(runnerFiles, env, () => publishKey(key, inputs, toolkit, now()));
     }
     catch (error) {
-        toolkit.setFailed(formatFailure(error));
+        toolkit.setFailed((0,errors/* formatFailure */.M3)(error));
     }
 }
 /** The token is masked when read and again when the client reports it; one mask line is enough. */
@@ -9220,7 +8918,10 @@ var external_node_crypto_ = __nccwpck_require__(598);
 var external_node_fs_ = __nccwpck_require__(24);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./lib/file-commands.js
+var file_commands = __nccwpck_require__(712);
 ;// CONCATENATED MODULE: ./lib/runner-toolkit.js
+
 
 
 
@@ -9243,7 +8944,13 @@ function runnerToolkit(env = process.env, out = process.stdout) {
         // Checked before any key is minted; the old stdout forms of these commands are disabled.
         if (!path)
             throw new Error(`${file} is not set`);
-        (0,external_node_fs_.appendFileSync)(path, `${nameValueBlock(name, value)}${external_node_os_namespaceObject.EOL}`, { encoding: 'utf8' });
+        const block = `${nameValueBlock(name, value)}${external_node_os_namespaceObject.EOL}`;
+        try {
+            (0,external_node_fs_.appendFileSync)(path, block, { encoding: 'utf8' });
+        }
+        catch (error) {
+            throw new file_commands/* RunnerFileWriteError */.aD(file, error);
+        }
     };
     return {
         getInput: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
@@ -9286,6 +8993,370 @@ function nameValueBlock(name, value) {
         throw new Error(`${name} holds its own delimiter and cannot be written`);
     }
     return `${name}<<${delimiter}${external_node_os_namespaceObject.EOL}${value}${external_node_os_namespaceObject.EOL}${delimiter}`;
+}
+
+
+/***/ }),
+
+/***/ 92:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   EE: () => (/* binding */ CertificateError),
+/* harmony export */   Hx: () => (/* binding */ quoteForMessage),
+/* harmony export */   M3: () => (/* binding */ formatFailure),
+/* harmony export */   MU: () => (/* binding */ TimeoutError),
+/* harmony export */   OE: () => (/* binding */ RateLimitError),
+/* harmony export */   Rc: () => (/* binding */ ConnectionError),
+/* harmony export */   T6: () => (/* binding */ ProxyError),
+/* harmony export */   TN: () => (/* binding */ oneLine),
+/* harmony export */   eR: () => (/* binding */ apiErrorFor),
+/* harmony export */   fK: () => (/* binding */ ConflictError),
+/* harmony export */   oC: () => (/* binding */ InvalidInputError),
+/* harmony export */   oM: () => (/* binding */ AbortedError),
+/* harmony export */   tF: () => (/* binding */ InvalidResponseError),
+/* harmony export */   uv: () => (/* binding */ ProvisionError),
+/* harmony export */   x3: () => (/* binding */ BUG_HINT)
+/* harmony export */ });
+/* unused harmony exports ApiError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, ValidationError, UpgradeRequiredError, InternalServerError, BadGatewayError, GatewayTimeoutError, RETRYABLE_STATUSES */
+/**
+ * Every failure this package reports is a {@link ProvisionError}: a one-line `message`, a
+ * `hint` that tells the user what to do, and a subclass a caller can branch on.
+ *
+ * No message and no enumerable property ever holds the platform token or a provisioned key:
+ * server-supplied text passes through the secret registry before it reaches an error.
+ */
+/** The base of every error this package throws. */
+class ProvisionError extends Error {
+    /** What the user should do about it, in one sentence. */
+    hint;
+    /** Attempts made before giving up; set once the retry loop ends. */
+    attempts = 1;
+    /** Milliseconds from the first attempt to the failure; set once the retry loop ends. */
+    elapsedMs = 0;
+    /**
+     * @param message - what happened, in one line; longer text is cut.
+     * @param hint - what the user should do about it, in one sentence.
+     */
+    constructor(message, hint, options) {
+        super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
+        this.name = new.target.name;
+        this.hint = oneLine(hint);
+    }
+    /** Whether another attempt could succeed. */
+    get retryable() {
+        return false;
+    }
+    /**
+     * Records how the attempts ended. When there was more than one, or when `why` explains why
+     * they stopped early, the message says so, so the single line in a log tells the whole story.
+     */
+    endAttempts(summary, why) {
+        this.attempts = summary.attempts;
+        this.elapsedMs = summary.elapsedMs;
+        const notes = [];
+        if (summary.attempts > 1) {
+            const seconds = (summary.elapsedMs / 1000).toFixed(1);
+            notes.push(`after ${summary.attempts} attempts over ${seconds} s`);
+        }
+        if (why)
+            notes.push(why);
+        if (notes.length > 0)
+            this.message = `${this.message} (${notes.join('; ')})`;
+        return this;
+    }
+}
+/** An option or argument was unusable; raised before any network call. */
+class InvalidInputError extends ProvisionError {
+    /** The option at fault, e.g. `organization`, `clientId`, `apiUrl`. */
+    field;
+    constructor(field, message, hint) {
+        super(message, hint ?? `Fix the ${settingName(field)} setting and run again.`);
+        this.field = field;
+    }
+}
+/**
+ * How a setting is named to a person: the action's inputs and the command-line flags share these
+ * names; library-only options are described instead of spelled as an input that does not exist.
+ */
+function settingName(field) {
+    const described = {
+        token: 'API token',
+        timeoutMs: 'attempt timeout',
+        deadlineMs: 'time limit',
+        minTtlMs: 'minimum key lifetime',
+        refreshBeforeMs: 'refresh margin',
+        userAgent: 'user agent',
+    };
+    return described[field] ?? field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+/** The platform could not be reached: refused, reset, DNS failure, socket hang-up. */
+class ConnectionError extends ProvisionError {
+    /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
+    code;
+    constructor(message, code, options) {
+        super(message, 'Check the api-url and that this machine can reach the platform ' +
+            '(proxies are read from HTTPS_PROXY and NO_PROXY).', options);
+        this.code = code;
+    }
+    get retryable() {
+        return true;
+    }
+}
+/** The proxy named by `HTTPS_PROXY`/`HTTP_PROXY` refused to open a tunnel to the platform. */
+class ProxyError extends ProvisionError {
+    /** The status the proxy answered the CONNECT with, e.g. 407. */
+    proxyStatus;
+    constructor(message, proxyStatus, options) {
+        super(message, proxyStatus === 407
+            ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+            : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.', options);
+        this.proxyStatus = proxyStatus;
+    }
+    /** A proxy's own failure (5xx) may pass; a refusal (4xx) will not. */
+    get retryable() {
+        return this.proxyStatus >= 500;
+    }
+}
+/** The platform's TLS certificate was not trusted. Not retried: another try meets the same one. */
+class CertificateError extends ProvisionError {
+    /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
+    code;
+    constructor(message, code, options) {
+        super(message, certificateHint(code), options);
+        this.code = code;
+    }
+}
+/** An attempt, or all attempts together, ran out of time. */
+class TimeoutError extends ProvisionError {
+    /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
+    scope;
+    constructor(scope, message, options) {
+        super(message, scope === 'attempt'
+            ? 'The platform was slow to answer; try again or raise the timeout.'
+            : 'The platform did not answer in time; try again later or raise the time limit.', options);
+        this.scope = scope;
+    }
+    get retryable() {
+        return this.scope === 'attempt';
+    }
+}
+/** The caller cancelled the operation through its `AbortSignal`. */
+class AbortedError extends ProvisionError {
+    constructor(options) {
+        super('Provisioning was cancelled', 'Nothing to fix: the caller cancelled the request.', options);
+    }
+}
+/** The platform answered 200, but the body is not a usable key. Never retried. */
+class InvalidResponseError extends ProvisionError {
+    /** The response field at fault, when one is, e.g. `expires_at`. */
+    field;
+    constructor(message, field, hint) {
+        super(message, hint ??
+            'The platform sent a response this client cannot use; check the api-url, ' +
+                'or upgrade this client if the platform has changed.');
+        this.field = field;
+    }
+}
+/** The platform answered with an error status. Subclasses name each documented status. */
+class ApiError extends ProvisionError {
+    /** The HTTP status the platform answered with. */
+    status;
+    /** The envelope's machine-readable `type` (the field to branch on), or `http_<status>`. */
+    type;
+    /** The envelope's `detail`, or a short sanitised excerpt of a body that was not one. */
+    detail;
+    /** Every validation problem the envelope listed; empty when it listed none. */
+    fieldErrors;
+    /** The platform's `x-request-id`, when it sent a plain one; quote it to the platform. */
+    requestId;
+    /** How long the platform asked to wait (`Retry-After`), in milliseconds. */
+    retryAfterMs;
+    /** @param hint - what the user should do, for this status. */
+    constructor(init, hint) {
+        super(describeApiError(init), hint);
+        this.status = init.status;
+        this.type = init.type;
+        this.detail = init.detail;
+        this.fieldErrors = init.fieldErrors ?? [];
+        this.requestId = init.requestId;
+        this.retryAfterMs = init.retryAfterMs;
+    }
+    get retryable() {
+        return RETRYABLE_STATUSES.has(this.status);
+    }
+}
+/** 400: the request was rejected. */
+class BadRequestError extends ApiError {
+    constructor(init) {
+        super(init, 'The platform rejected the request; check the inputs named in the message.');
+    }
+}
+/** 401: the API token is missing, wrong or expired. */
+class AuthenticationError extends ApiError {
+    constructor(init) {
+        super(init, 'The API token is missing, wrong or expired: create a new platform API token and ' +
+            'store it as a secret (or try auth-header x-api-key).');
+    }
+}
+/** 403: the token may not provision keys for this organization. */
+class PermissionDeniedError extends ApiError {
+    constructor(init) {
+        super(init, 'The API token is valid but may not provision keys for this organization; ' +
+            'use a token from a member allowed to provision keys.');
+    }
+}
+/** 404: the organization does not exist or is not visible to this token. */
+class NotFoundError extends ApiError {
+    constructor(init) {
+        super(init, 'Check the organization slug and the api-url; the organization must be visible to this token.');
+    }
+}
+/** 409: a key for this client id already exists. */
+class ConflictError extends ApiError {
+    constructor(init) {
+        super(init, 'A key for this client id already exists; use another client-id or leave it unset.');
+    }
+}
+/** 422: the platform's validation failed; `fieldErrors` lists each problem. */
+class ValidationError extends ApiError {
+    constructor(init) {
+        super(init, 'Fix the fields listed in the message and run again.');
+    }
+}
+/** 426: this client is too old for the platform. */
+class UpgradeRequiredError extends ApiError {
+    constructor(init) {
+        super(init, 'This client is too old for the platform: upgrade the action or package.');
+    }
+}
+/** 429: rate limited, or out of credits. Retried, honouring `Retry-After`. */
+class RateLimitError extends ApiError {
+    constructor(init) {
+        super(init, 'The platform is rate limiting this organization (or it is out of credits); ' +
+            'retry later or spread out parallel jobs.');
+    }
+}
+/** 500: a failure on the platform's side. Retried. */
+class InternalServerError extends ApiError {
+    constructor(init) {
+        super(init, 'The platform failed; retry later, and quote the request id if it persists.');
+    }
+}
+/** 502: an upstream failure. Retried. */
+class BadGatewayError extends ApiError {
+    constructor(init) {
+        super(init, 'The platform could not reach an upstream service; retry later.');
+    }
+}
+/** 504: an upstream timeout. Retried. */
+class GatewayTimeoutError extends ApiError {
+    constructor(init) {
+        super(init, 'The platform timed out waiting for an upstream service; retry later.');
+    }
+}
+function certificateHint(code) {
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+        return 'The certificate does not name this host; check the host name in api-url.';
+    }
+    if (code === 'EPROTO' || code.startsWith('ERR_SSL')) {
+        return 'The server did not speak TLS; check whether api-url should start with http or https.';
+    }
+    return ('The platform certificate is not trusted here; for a private CA set NODE_EXTRA_CA_CERTS ' +
+        'to its PEM file.');
+}
+/** The hint for failures that only a bug can explain. */
+const BUG_HINT = 'This is a bug in provision-litellm-key; please report it with the log.';
+/** Statuses whose failures another attempt may cure. */
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+const API_ERROR_BY_STATUS = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    426: UpgradeRequiredError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: BadGatewayError,
+    504: GatewayTimeoutError,
+};
+/** Builds the typed error for a status: a documented status gets its own class. */
+function apiErrorFor(init) {
+    const ErrorClass = API_ERROR_BY_STATUS[init.status];
+    if (ErrorClass)
+        return new ErrorClass(init);
+    return new ApiError(init, hintForUndocumentedStatus(init));
+}
+function hintForUndocumentedStatus(init) {
+    if (init.status >= 300 && init.status < 400) {
+        return ('The platform redirected the request, which is never followed for a token-bearing POST; ' +
+            'set api-url to the final address.');
+    }
+    if (init.status === 503)
+        return 'The platform is unavailable; retry later.';
+    if (init.status >= 500)
+        return 'The platform failed; retry later.';
+    return 'The platform refused the request; check the api-url and the inputs.';
+}
+function describeApiError(init) {
+    const parts = [`Platform answered HTTP ${init.status} (${init.type}): ${init.detail}`];
+    if (init.fieldErrors && init.fieldErrors.length > 0) {
+        const listed = init.fieldErrors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ');
+        // Clipped here rather than by the overall limit, so the request id after it survives.
+        parts.push(clip(listed, MAX_FIELD_ERRORS_TEXT));
+    }
+    if (init.location)
+        parts.push(`redirect to ${init.location}`);
+    if (init.requestId)
+        parts.push(`request id ${init.requestId}`);
+    return parts.join(' — ');
+}
+/**
+ * The longest message an error starts with. With the attempt summary added later it stays
+ * under 1,000 characters, one readable line in a CI log, whatever the server sent.
+ */
+const MAX_MESSAGE_LENGTH = 900;
+const MAX_FIELD_ERRORS_TEXT = 400;
+/**
+ * Quotes a value a person supplied (or a server sent) for a message: cut to `maxLength`, with
+ * invisible characters shown as JSON escapes.
+ */
+function quoteForMessage(value, maxLength = 80) {
+    return JSON.stringify(clip(value, maxLength));
+}
+/** Shortens text to `max` characters, marking the cut, without splitting a surrogate pair. */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    const end = /[\ud800-\udbff]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+    return `${text.slice(0, end)}…`;
+}
+/**
+ * Collapses line breaks, runs of white space, terminal escape sequences and invisible format
+ * characters (bidirectional overrides among them), so a message stays one honest line in a log.
+ */
+function oneLine(text) {
+    return (text
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is removed
+        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+        .replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}]+/gu, ' ')
+        .trim());
+}
+/**
+ * The single line to show a user for any failure: the message, then the hint.
+ * Non-{@link ProvisionError} values (bugs) are described without their stack.
+ */
+function formatFailure(error) {
+    if (error instanceof ProvisionError) {
+        return `${error.message.replace(/[.\s]+$/, '')}. ${error.hint}`;
+    }
+    const description = error instanceof Error ? error.message : String(error);
+    const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
+    return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
 }
 
 

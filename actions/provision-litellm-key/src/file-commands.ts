@@ -14,6 +14,20 @@ export class RunnerFilesError extends ProvisionError {
   }
 }
 
+/** A write to one runner file failed; says which, for the step's error line. */
+export class RunnerFileWriteError extends Error {
+  readonly file: FileCommand;
+  readonly code: string | undefined;
+
+  constructor(file: FileCommand, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    super(`Could not write ${file}`, { cause });
+    this.name = 'RunnerFileWriteError';
+    this.file = file;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
 /**
  * Checks, before any key is minted, that every file the step will write to exists and is
  * writable. Finding out afterwards would waste the key, or leave it exported with the step failed.
@@ -31,6 +45,10 @@ export function assertFileCommandsWritable(
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'not writable';
       throw new RunnerFilesError(`${name} points at ${path}, which cannot be written (${code})`);
+    }
+    // A writable directory passes the access check, and would fail only once the key exists.
+    if (statSync(path).isDirectory()) {
+      throw new RunnerFilesError(`${name} points at ${path}, which is a directory`);
     }
   }
 }
@@ -61,8 +79,12 @@ export async function allOrNothing(
       }
     }
     const code = (error as { code?: string }).code ?? 'write failed';
+    const failed =
+      error instanceof RunnerFileWriteError
+        ? error.file
+        : sizes.map(({ name }) => name).join(' or ');
     throw new RunnerFilesError(
-      `Could not write ${sizes.map(({ name }) => name).join(' or ')} (${code}); nothing was handed on`,
+      `Could not write ${failed} (${code}); nothing was handed on`,
       "Check the runner's free disk space and its temporary directory, then re-run the job.",
     );
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
+import { type FileCommand, RunnerFileWriteError } from './file-commands.js';
 import type { Toolkit } from './toolkit.js';
 
 /** Where workflow commands are written: the step's standard output. */
@@ -25,11 +26,16 @@ export function runnerToolkit(
   const command = (name: string, message: string) => {
     out.write(`::${name}::${escapeCommandData(message)}${EOL}`);
   };
-  const appendFileCommand = (file: 'GITHUB_ENV' | 'GITHUB_OUTPUT', name: string, value: string) => {
+  const appendFileCommand = (file: FileCommand, name: string, value: string) => {
     const path = env[file];
     // Checked before any key is minted; the old stdout forms of these commands are disabled.
     if (!path) throw new Error(`${file} is not set`);
-    appendFileSync(path, `${nameValueBlock(name, value)}${EOL}`, { encoding: 'utf8' });
+    const block = `${nameValueBlock(name, value)}${EOL}`;
+    try {
+      appendFileSync(path, block, { encoding: 'utf8' });
+    } catch (error) {
+      throw new RunnerFileWriteError(file, error);
+    }
   };
 
   return {

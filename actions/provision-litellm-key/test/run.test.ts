@@ -9,6 +9,7 @@ import {
   type provisionKey,
 } from '@provision-litellm-key/core';
 import { describe, expect, it } from 'vitest';
+import { RunnerFileWriteError } from '../src/file-commands.js';
 import { run } from '../src/run.js';
 import { recordingToolkit } from './recording-toolkit.js';
 
@@ -224,6 +225,10 @@ describe('a failed run', () => {
       { ...runnerFiles, GITHUB_OUTPUT: '/nonexistent/directory/output' },
       'GITHUB_OUTPUT points at /nonexistent/directory/output, which cannot be written (ENOENT)',
     ],
+    [
+      { ...runnerFiles, GITHUB_ENV: tmpdir() },
+      `GITHUB_ENV points at ${tmpdir()}, which is a directory`,
+    ],
   ])('fails before provisioning when the runner files are unusable: %j', async (env, message) => {
     const { toolkit, calls } = recordingToolkit(inputs);
     const { provision, seen } = provisionAnswering(fakeKey);
@@ -262,24 +267,41 @@ describe('a failed run', () => {
     ]);
   });
 
-  it('takes back what it wrote when a later write to the runner files fails', async () => {
-    const { toolkit, calls } = recordingToolkit(inputs);
-    writeFileSync(runnerFiles.GITHUB_ENV, 'EARLIER=1\n');
-    toolkit.exportVariable = (name, value) => {
-      appendFileSync(runnerFiles.GITHUB_ENV, `${name}=${value}\n`);
-    };
-    toolkit.setOutput = () => {
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    };
-    const { provision } = provisionAnswering(fakeKey);
+  it.each([
+    [
+      'the runner toolkit',
+      new RunnerFileWriteError(
+        'GITHUB_OUTPUT',
+        Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      ),
+      'Could not write GITHUB_OUTPUT (ENOSPC)',
+    ],
+    [
+      'an unknown writer',
+      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      'Could not write GITHUB_ENV or GITHUB_OUTPUT (ENOSPC)',
+    ],
+  ])(
+    'takes back what it wrote when a later write fails, named by %s',
+    async (_by, failure, what) => {
+      const { toolkit, calls } = recordingToolkit(inputs);
+      writeFileSync(runnerFiles.GITHUB_ENV, 'EARLIER=1\n');
+      toolkit.exportVariable = (name, value) => {
+        appendFileSync(runnerFiles.GITHUB_ENV, `${name}=${value}\n`);
+      };
+      toolkit.setOutput = () => {
+        throw failure;
+      };
+      const { provision } = provisionAnswering(fakeKey);
 
-    await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
+      await run({ toolkit, env: runnerFiles, provision, now: () => NOW });
 
-    expect(readFileSync(runnerFiles.GITHUB_ENV, 'utf8')).toBe('EARLIER=1\n');
-    expect(calls.at(-1)).toEqual([
-      'setFailed',
-      'Could not write GITHUB_ENV or GITHUB_OUTPUT (ENOSPC); nothing was handed on. Check ' +
-        "the runner's free disk space and its temporary directory, then re-run the job.",
-    ]);
-  });
+      expect(readFileSync(runnerFiles.GITHUB_ENV, 'utf8')).toBe('EARLIER=1\n');
+      expect(calls.at(-1)).toEqual([
+        'setFailed',
+        `${what}; nothing was handed on. Check ` +
+          "the runner's free disk space and its temporary directory, then re-run the job.",
+      ]);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as actionsCore from '@actions/core';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RunnerFileWriteError } from '../src/file-commands.js';
 import { escapeCommandData, nameValueBlock, runnerToolkit } from '../src/runner-toolkit.js';
 import type { Toolkit } from '../src/toolkit.js';
 
@@ -187,6 +188,20 @@ describe('the runner toolkit on its own', () => {
     );
     expect(() => toolkit.setOutput('api-key', 'sk-x')).toThrow('GITHUB_OUTPUT is not set');
     expect(lines).toEqual([]);
+  });
+
+  it('names the runner file a write failed on', () => {
+    const toolkit = runnerToolkit({ GITHUB_OUTPUT: '/dev/full' }, { write: () => true });
+
+    let failure: unknown;
+    try {
+      toolkit.setOutput('api-key', 'sk-x');
+    } catch (error) {
+      failure = error;
+    }
+
+    expect(failure).toBeInstanceOf(RunnerFileWriteError);
+    expect(failure).toMatchObject({ file: 'GITHUB_OUTPUT', code: 'ENOSPC' });
   });
 
   it('skips the job summary when the runner has none', async () => {

@@ -103,8 +103,8 @@ let toolkitYardstick;
 
 /**
  * Bundles yardstick (b) with ncc, as the action is bundled. `@actions/core` is taken from the
- * action's own dependencies through a link in the scratch directory, so the yardstick uses the
- * very version the product ships and nothing is added to any package.json.
+ * action's test dependencies (where it is the reference the runner toolkit is checked against)
+ * through a link in the scratch directory, so nothing is added to any package.json.
  */
 export function buildToolkitYardstick() {
   toolkitYardstick ??= bundleToolkitYardstick();

@@ -1,321 +1,6 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 217:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-module.exports = __nccwpck_require__(971);
-
-
-/***/ }),
-
-/***/ 971:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-var __webpack_unused_export__;
-
-
-var net = __nccwpck_require__(278);
-var tls = __nccwpck_require__(756);
-var http = __nccwpck_require__(611);
-var https = __nccwpck_require__(692);
-var events = __nccwpck_require__(434);
-var assert = __nccwpck_require__(613);
-var util = __nccwpck_require__(23);
-
-
-exports.httpOverHttp = httpOverHttp;
-exports.httpsOverHttp = httpsOverHttp;
-exports.httpOverHttps = httpOverHttps;
-exports.httpsOverHttps = httpsOverHttps;
-
-
-function httpOverHttp(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = http.request;
-  return agent;
-}
-
-function httpsOverHttp(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = http.request;
-  agent.createSocket = createSecureSocket;
-  agent.defaultPort = 443;
-  return agent;
-}
-
-function httpOverHttps(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = https.request;
-  return agent;
-}
-
-function httpsOverHttps(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = https.request;
-  agent.createSocket = createSecureSocket;
-  agent.defaultPort = 443;
-  return agent;
-}
-
-
-function TunnelingAgent(options) {
-  var self = this;
-  self.options = options || {};
-  self.proxyOptions = self.options.proxy || {};
-  self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
-  self.requests = [];
-  self.sockets = [];
-
-  self.on('free', function onFree(socket, host, port, localAddress) {
-    var options = toOptions(host, port, localAddress);
-    for (var i = 0, len = self.requests.length; i < len; ++i) {
-      var pending = self.requests[i];
-      if (pending.host === options.host && pending.port === options.port) {
-        // Detect the request to connect same origin server,
-        // reuse the connection.
-        self.requests.splice(i, 1);
-        pending.request.onSocket(socket);
-        return;
-      }
-    }
-    socket.destroy();
-    self.removeSocket(socket);
-  });
-}
-util.inherits(TunnelingAgent, events.EventEmitter);
-
-TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
-  var self = this;
-  var options = mergeOptions({request: req}, self.options, toOptions(host, port, localAddress));
-
-  if (self.sockets.length >= this.maxSockets) {
-    // We are over limit so we'll add it to the queue.
-    self.requests.push(options);
-    return;
-  }
-
-  // If we are under maxSockets create a new one.
-  self.createSocket(options, function(socket) {
-    socket.on('free', onFree);
-    socket.on('close', onCloseOrRemove);
-    socket.on('agentRemove', onCloseOrRemove);
-    req.onSocket(socket);
-
-    function onFree() {
-      self.emit('free', socket, options);
-    }
-
-    function onCloseOrRemove(err) {
-      self.removeSocket(socket);
-      socket.removeListener('free', onFree);
-      socket.removeListener('close', onCloseOrRemove);
-      socket.removeListener('agentRemove', onCloseOrRemove);
-    }
-  });
-};
-
-TunnelingAgent.prototype.createSocket = function createSocket(options, cb) {
-  var self = this;
-  var placeholder = {};
-  self.sockets.push(placeholder);
-
-  var connectOptions = mergeOptions({}, self.proxyOptions, {
-    method: 'CONNECT',
-    path: options.host + ':' + options.port,
-    agent: false,
-    headers: {
-      host: options.host + ':' + options.port
-    }
-  });
-  if (options.localAddress) {
-    connectOptions.localAddress = options.localAddress;
-  }
-  if (connectOptions.proxyAuth) {
-    connectOptions.headers = connectOptions.headers || {};
-    connectOptions.headers['Proxy-Authorization'] = 'Basic ' +
-        new Buffer(connectOptions.proxyAuth).toString('base64');
-  }
-
-  debug('making CONNECT request');
-  var connectReq = self.request(connectOptions);
-  connectReq.useChunkedEncodingByDefault = false; // for v0.6
-  connectReq.once('response', onResponse); // for v0.6
-  connectReq.once('upgrade', onUpgrade);   // for v0.6
-  connectReq.once('connect', onConnect);   // for v0.7 or later
-  connectReq.once('error', onError);
-  connectReq.end();
-
-  function onResponse(res) {
-    // Very hacky. This is necessary to avoid http-parser leaks.
-    res.upgrade = true;
-  }
-
-  function onUpgrade(res, socket, head) {
-    // Hacky.
-    process.nextTick(function() {
-      onConnect(res, socket, head);
-    });
-  }
-
-  function onConnect(res, socket, head) {
-    connectReq.removeAllListeners();
-    socket.removeAllListeners();
-
-    if (res.statusCode !== 200) {
-      debug('tunneling socket could not be established, statusCode=%d',
-        res.statusCode);
-      socket.destroy();
-      var error = new Error('tunneling socket could not be established, ' +
-        'statusCode=' + res.statusCode);
-      error.code = 'ECONNRESET';
-      options.request.emit('error', error);
-      self.removeSocket(placeholder);
-      return;
-    }
-    if (head.length > 0) {
-      debug('got illegal response body from proxy');
-      socket.destroy();
-      var error = new Error('got illegal response body from proxy');
-      error.code = 'ECONNRESET';
-      options.request.emit('error', error);
-      self.removeSocket(placeholder);
-      return;
-    }
-    debug('tunneling connection has established');
-    self.sockets[self.sockets.indexOf(placeholder)] = socket;
-    return cb(socket);
-  }
-
-  function onError(cause) {
-    connectReq.removeAllListeners();
-
-    debug('tunneling socket could not be established, cause=%s\n',
-          cause.message, cause.stack);
-    var error = new Error('tunneling socket could not be established, ' +
-                          'cause=' + cause.message);
-    error.code = 'ECONNRESET';
-    options.request.emit('error', error);
-    self.removeSocket(placeholder);
-  }
-};
-
-TunnelingAgent.prototype.removeSocket = function removeSocket(socket) {
-  var pos = this.sockets.indexOf(socket)
-  if (pos === -1) {
-    return;
-  }
-  this.sockets.splice(pos, 1);
-
-  var pending = this.requests.shift();
-  if (pending) {
-    // If we have pending requests and a socket gets closed a new one
-    // needs to be created to take over in the pool for the one that closed.
-    this.createSocket(pending, function(socket) {
-      pending.request.onSocket(socket);
-    });
-  }
-};
-
-function createSecureSocket(options, cb) {
-  var self = this;
-  TunnelingAgent.prototype.createSocket.call(self, options, function(socket) {
-    var hostHeader = options.request.getHeader('host');
-    var tlsOptions = mergeOptions({}, self.options, {
-      socket: socket,
-      servername: hostHeader ? hostHeader.replace(/:.*$/, '') : options.host
-    });
-
-    // 0 is dummy port for v0.6
-    var secureSocket = tls.connect(0, tlsOptions);
-    self.sockets[self.sockets.indexOf(socket)] = secureSocket;
-    cb(secureSocket);
-  });
-}
-
-
-function toOptions(host, port, localAddress) {
-  if (typeof host === 'string') { // since v0.10
-    return {
-      host: host,
-      port: port,
-      localAddress: localAddress
-    };
-  }
-  return host; // for v0.11 or later
-}
-
-function mergeOptions(target) {
-  for (var i = 1, len = arguments.length; i < len; ++i) {
-    var overrides = arguments[i];
-    if (typeof overrides === 'object') {
-      var keys = Object.keys(overrides);
-      for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
-        var k = keys[j];
-        if (overrides[k] !== undefined) {
-          target[k] = overrides[k];
-        }
-      }
-    }
-  }
-  return target;
-}
-
-
-var debug;
-if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
-  debug = function() {
-    var args = Array.prototype.slice.call(arguments);
-    if (typeof args[0] === 'string') {
-      args[0] = 'TUNNEL: ' + args[0];
-    } else {
-      args.unshift('TUNNEL:');
-    }
-    console.error.apply(console, args);
-  }
-} else {
-  debug = function() {};
-}
-__webpack_unused_export__ = debug; // for test
-
-
-/***/ }),
-
-/***/ 613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
 /***/ 598:
 /***/ ((module) => {
 
@@ -327,20 +12,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto"
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 23:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
@@ -436,8 +107,8 @@ async function allOrNothing(files, env, publish) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(404);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(161);
+/* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(23);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(385);
 /* harmony import */ var _runner_toolkit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(779);
 
 
@@ -456,7 +127,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 161:
+/***/ 385:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7910,6 +7581,113 @@ function describeProvisionedKey(key, now) {
         `gateway ${key.baseUrl}, expires ${key.expiresAt.toISOString()} (in ${left}), ${attempts}.`);
 }
 
+;// CONCATENATED MODULE: ../../packages/core/dist/proxy-route.js
+
+
+/**
+ * The proxy that requests to `target` go through, or `undefined` to go direct, following the
+ * conventions of curl and the Actions runner:
+ * - `https_proxy`/`HTTPS_PROXY` for https targets, `http_proxy`/`HTTP_PROXY` for http ones, the
+ *   lower-case name first;
+ * - `no_proxy`/`NO_PROXY`: comma-separated host names, each matching itself and its
+ *   subdomains (`example.com`, `.example.com` and `*.example.com` alike), optionally limited to
+ *   a port (`example.com:8443`); `*` turns the proxy off;
+ * - loopback (`localhost`, 127.0.0.0/8, `::1`) is never proxied.
+ *
+ * A proxy given without a scheme (`proxy.corp:3128`) is taken as `http://`.
+ * @throws {InvalidInputError} for a proxy value that is not a usable http or https proxy URL; the
+ * message names the variable and never repeats its value, which may hold a password.
+ */
+function proxyRouteFor(target, env = process.env) {
+    const secure = target.protocol === 'https:';
+    const variable = firstSet(env, secure ? ['https_proxy', 'HTTPS_PROXY'] : ['http_proxy', 'HTTP_PROXY']);
+    if (!variable)
+        return undefined;
+    const host = unbracketed(target.hostname);
+    if (isLoopbackHost(host))
+        return undefined;
+    const port = Number(target.port) || (secure ? 443 : 80);
+    const exemptions = firstSet(env, ['no_proxy', 'NO_PROXY']);
+    if (exemptions && isExempt(host, port, exemptions.value))
+        return undefined;
+    return parseProxy(variable.name, variable.value);
+}
+function parseProxy(variable, value) {
+    const unusable = (why) => new errors/* InvalidInputError */.oC('proxy', `${variable} ${why}`, `Set ${variable} to http://host:port (or http://user:password@host:port), or unset it.`);
+    let url;
+    try {
+        url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+    }
+    catch {
+        throw unusable('is not a usable proxy URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw unusable(`names a ${url.protocol.slice(0, -1)} proxy; only http and https proxies are supported`);
+    }
+    if (!url.hostname)
+        throw unusable('names no proxy host');
+    const protocol = url.protocol;
+    const credentials = url.username || url.password;
+    return {
+        variable,
+        protocol,
+        host: unbracketed(url.hostname),
+        port: Number(url.port) || (protocol === 'https:' ? 443 : 80),
+        authorization: credentials
+            ? `Basic ${Buffer.from(`${decoded(url.username)}:${decoded(url.password)}`).toString('base64')}`
+            : undefined,
+    };
+}
+/** The first of `names` set to something other than white space, with its trimmed value. */
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+function isExempt(host, port, noProxy) {
+    const lowered = host.toLowerCase();
+    return noProxy.split(',').some((raw) => {
+        const entry = raw.trim().toLowerCase();
+        if (!entry)
+            return false;
+        if (entry === '*')
+            return true;
+        const { name, port: entryPort } = splitPort(entry);
+        if (entryPort !== undefined && entryPort !== port)
+            return false;
+        const domain = name.replace(/^\*?\./, '');
+        return domain !== '' && (lowered === domain || lowered.endsWith(`.${domain}`));
+    });
+}
+/** `host:port`, `[v6]:port`, or a bare host (an IPv6 address without brackets has no port). */
+function splitPort(entry) {
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return { name: bracketed[1] ?? '', port: portOf(bracketed[2]) };
+    const withPort = /^([^:]+):(\d+)$/.exec(entry);
+    if (withPort)
+        return { name: withPort[1] ?? '', port: portOf(withPort[2]) };
+    return { name: entry };
+}
+function portOf(digits) {
+    return digits === undefined ? undefined : Number(digits);
+}
+function unbracketed(hostname) {
+    return hostname.replace(/^\[(.*)\]$/, '$1');
+}
+/** Percent-decoded, or as written when it is not valid percent-encoding (a bare `%`). */
+function decoded(part) {
+    try {
+        return decodeURIComponent(part);
+    }
+    catch {
+        return part;
+    }
+}
+
 ;// CONCATENATED MODULE: ../../packages/core/dist/retry.js
 
 /** Time kept for the last attempt: a retry that could not finish within it is not started. */
@@ -8192,99 +7970,153 @@ function piecesOf(secret) {
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+http-client@4.0.1/node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+;// CONCATENATED MODULE: ../../packages/core/dist/socket-failure.js
+
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL|^EPROTO$/;
+const REASONS = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ENOTFOUND: 'host name not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    EPIPE: 'connection closed while sending',
+};
+/** Names a low-level socket, TLS or HTTP-parser failure in the user's terms. */
+function socketFailure(error, peer) {
+    if (error instanceof errors/* ProvisionError */.uv)
+        return error;
+    const code = error?.code;
+    const systemCode = typeof code === 'string' ? code : undefined;
+    if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
+        return new errors/* CertificateError */.EE(`TLS connection to ${peer.tlsSubject} failed (${systemCode})`, systemCode, {
+            cause: error,
+        });
+    }
+    // Node's HTTP parser reports an answer it cannot read (a header value with a control
+    // character, a service that does not speak HTTP) as HPE_*; the connection itself was fine.
+    const unparsable = systemCode?.startsWith('HPE_')
+        ? `the answer is not valid HTTP (${systemCode})`
+        : undefined;
+    const reason = (systemCode && REASONS[systemCode]) ?? unparsable ?? 'connection closed before a full answer';
+    return new errors/* ConnectionError */.Rc(`Could not reach ${peer.subject}: ${reason}`, systemCode, {
+        cause: error,
+        hint: peer.hint,
+    });
+}
+
+;// CONCATENATED MODULE: ../../packages/core/dist/proxy-tunnel.js
+
+
+
+
+
+/** The message for a tunnel that was not opened in time. */
+function noTunnelWithin(route, timeoutMs) {
+    return `No tunnel from ${describeProxy(route)} within ${timeoutMs} ms`;
+}
+/** `the proxy at host:port (HTTPS_PROXY)`, for messages. */
+function describeProxy(route) {
+    return `the proxy at ${hostPort(route.host, route.port)} (${route.variable})`;
+}
+/**
+ * A keep-alive agent whose connections are CONNECT tunnels through `route`. Tunnels are pooled
+ * like any socket, so a client making many requests opens one tunnel, not one per request. For
+ * an https target, TLS runs inside the tunnel end to end with the platform (certificate and host
+ * name checked as without a proxy); the proxy sees only the host and port.
+ *
+ * A CONNECT the proxy leaves unanswered is given up after the request's `tunnelTimeoutMs`, and
+ * `destroy()` ends any still open, so a stalled proxy cannot keep a process alive.
+ */
+function tunnellingAgent(route, secureTarget) {
+    const agent = secureTarget
+        ? new external_node_https_namespaceObject.Agent({ keepAlive: true })
+        : new external_node_http_namespaceObject.Agent({ keepAlive: true });
+    const pending = new Set();
+    // Node waits for the callback when createConnection returns nothing.
+    const createConnection = (options, done) => {
+        openTunnel(route, options, secureTarget, pending).then((socket) => done(null, secureTarget ? external_node_tls_namespaceObject.connect({ ...options, socket }) : socket), (error) => done(error));
         return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
+    };
+    Object.assign(agent, { createConnection });
+    const destroyPooled = agent.destroy.bind(agent);
+    agent.destroy = () => {
+        for (const connect of pending)
+            connect.destroy();
+        pending.clear();
+        destroyPooled();
+    };
+    return agent;
 }
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
+function openTunnel(route, options, secureTarget, pending) {
+    const target = hostPort(String(options.host ?? 'localhost'), Number(options.port) || (secureTarget ? 443 : 80));
+    const proxy = describeProxy(route);
+    const send = route.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_namespaceObject.request;
+    return new Promise((resolve, reject) => {
+        const connect = send({
+            host: route.host,
+            port: route.port,
+            method: 'CONNECT',
+            path: target,
+            agent: false,
+            headers: {
+                Host: target,
+                ...(route.authorization ? { 'Proxy-Authorization': route.authorization } : {}),
+            },
+        });
+        pending.add(connect);
+        const settle = () => {
+            clearTimeout(timer);
+            pending.delete(connect);
+        };
+        const timeoutMs = options.tunnelTimeoutMs ?? 30_000;
+        const timer = setTimeout(() => {
+            connect.destroy(new errors/* TimeoutError */.MU('attempt', noTunnelWithin(route, timeoutMs)));
+        }, timeoutMs);
+        connect.once('connect', (response, socket, head) => {
+            settle();
+            const status = response.statusCode ?? 0;
+            if (status !== 200) {
+                socket.destroy();
+                reject(refusal(route, proxy, target, status));
+                return;
+            }
+            // Bytes after the proxy's answer already belong to the tunnel.
+            if (head.length > 0)
+                socket.unshift(head);
+            resolve(socket);
+        });
+        connect.once('error', (error) => {
+            settle();
+            reject(socketFailure(error, {
+                subject: proxy,
+                tlsSubject: proxy,
+                hint: `Check ${route.variable}, or list the platform host in NO_PROXY.`,
+            }));
+        });
+        connect.end();
+    });
 }
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+function refusal(route, proxy, target, status) {
+    const hint = status === 407
+        ? route.authorization
+            ? `The proxy did not accept the credentials in ${route.variable}; check the user name and password there.`
+            : `The proxy wants credentials: put them in ${route.variable} (http://user:password@host:port).`
+        : `Check ${route.variable}, or list the platform host in NO_PROXY.`;
+    return new errors/* ProxyError */.T6(`${capitalised(proxy)} refused a tunnel to ${target} (HTTP ${status})`, status, {
+        hint,
+    });
 }
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
+function hostPort(host, port) {
+    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../node_modules/.pnpm/tunnel@0.0.6/node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(217);
+function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 ;// CONCATENATED MODULE: ../../packages/core/dist/transport.js
 
 
@@ -8294,11 +8126,16 @@ var tunnel = __nccwpck_require__(217);
 /** The largest response body read; anything longer is refused while streaming. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 /**
- * Sends requests over keep-alive connections, through the proxy that `HTTPS_PROXY`/`NO_PROXY`
- * name. Redirects are never followed: the token goes only to the configured origin.
+ * Sends requests over keep-alive connections, directly or through a proxy tunnel. Redirects are
+ * never followed: the token goes only to the configured origin.
  */
 class Transport {
     #agents = new Map();
+    #proxy;
+    /** @param proxy - the proxy every request goes through, from {@link proxyRouteFor}. */
+    constructor(proxy) {
+        this.#proxy = proxy;
+    }
     /** Sends one POST and reads the answer, or throws a {@link ProvisionError}. */
     post(request) {
         const { url, signal } = request;
@@ -8316,19 +8153,26 @@ class Transport {
                 if (answer)
                     resolve(answer);
                 else
-                    reject(toProvisionError(error, url));
+                    reject(socketFailure(error, this.#peer(url)));
             };
-            const req = send(url, {
+            const options = {
                 method: 'POST',
                 agent: this.#agentFor(url),
                 headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-            });
+                tunnelTimeoutMs: request.timeoutMs,
+            };
+            const req = send(url, options);
             const abandon = (error) => {
                 finish(error);
                 req.destroy(error);
             };
             const timer = setTimeout(() => {
-                abandon(new errors/* TimeoutError */.MU('attempt', `No complete answer within ${request.timeoutMs} ms`));
+                // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
+                const waitingForTunnel = this.#proxy !== undefined && !req.socket;
+                const message = waitingForTunnel
+                    ? noTunnelWithin(this.#proxy, request.timeoutMs)
+                    : `No complete answer within ${request.timeoutMs} ms`;
+                abandon(new errors/* TimeoutError */.MU('attempt', message));
             }, request.timeoutMs);
             const onAbort = () => abandon(new errors/* AbortedError */.oM({ cause: signal?.reason }));
             signal?.addEventListener('abort', onAbort, { once: true });
@@ -8379,104 +8223,38 @@ class Transport {
             req.end(request.body);
         });
     }
-    /**
-     * Closes idle keep-alive connections so the process can exit at once.
-     *
-     * Limitation: a proxy tunnel agent has no `destroy`, and a CONNECT the proxy never answers
-     * stays open after the attempt has timed out; command-line entry points exit explicitly.
-     */
+    /** Closes idle keep-alive connections and open tunnels, so the process can exit at once. */
     close() {
-        for (const agent of this.#agents.values()) {
-            if (typeof agent.destroy === 'function')
-                agent.destroy();
-        }
+        for (const agent of this.#agents.values())
+            agent.destroy();
         this.#agents.clear();
     }
     #agentFor(url) {
         const key = url.origin;
         let agent = this.#agents.get(key);
         if (!agent) {
-            agent = keepAliveAgent(url);
+            const secure = url.protocol === 'https:';
+            if (this.#proxy)
+                agent = tunnellingAgent(this.#proxy, secure);
+            else
+                agent = secure ? new external_node_https_namespaceObject.Agent({ keepAlive: true }) : new external_node_http_namespaceObject.Agent({ keepAlive: true });
             this.#agents.set(key, agent);
         }
         return agent;
     }
-}
-/**
- * A keep-alive agent for one origin: direct, or through a CONNECT tunnel when `HTTPS_PROXY` or
- * `HTTP_PROXY` names a proxy that `NO_PROXY` does not exempt. The proxy rules are those of the
- * Actions HTTP client (loopback is never proxied), taken from its proxy module alone: its main
- * module loads undici, tens of milliseconds of start-up that a request made here never uses.
- */
-function keepAliveAgent(url) {
-    const secure = url.protocol === 'https:';
-    const proxy = getProxyUrl(url);
-    if (!proxy?.hostname)
-        return secure ? new external_node_https_namespaceObject.Agent({ keepAlive: true }) : new external_node_http_namespaceObject.Agent({ keepAlive: true });
-    const proxyIsTls = proxy.protocol === 'https:';
-    const open = secure
-        ? proxyIsTls
-            ? tunnel.httpsOverHttps
-            : tunnel.httpsOverHttp
-        : proxyIsTls
-            ? tunnel.httpOverHttps
-            : tunnel.httpOverHttp;
-    return open({
-        // Limitation: with credentials in the proxy URL, the tunnel package encodes them with the
-        // deprecated Buffer constructor, and Node prints its DEP0005 warning once to stderr.
-        proxy: {
-            host: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
-            port: Number(proxy.port) || (proxyIsTls ? 443 : 80),
-            // The proxy module hands back user name and password already percent-decoded.
-            ...(proxy.username || proxy.password
-                ? { proxyAuth: `${proxy.username}:${proxy.password}` }
-                : {}),
-        },
-    });
+    #peer(url) {
+        const platform = `the platform at ${url.host}`;
+        if (!this.#proxy)
+            return { subject: platform, tlsSubject: url.host };
+        return {
+            subject: `${platform} through ${describeProxy(this.#proxy)}`,
+            tlsSubject: url.host,
+            hint: `Check the api-url, and ${this.#proxy.variable} or NO_PROXY.`,
+        };
+    }
 }
 function tooLarge(status) {
     return new errors/* InvalidResponseError */.tF(`The platform's answer (HTTP ${status}) is larger than ${MAX_RESPONSE_BYTES} bytes; refused`, undefined, 'Check that api-url points at the platform and not at another service.');
-}
-const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL|^EPROTO$/;
-/** Names a low-level failure in the user's terms. */
-function toProvisionError(error, url) {
-    if (error instanceof errors/* ProvisionError */.uv)
-        return error;
-    const code = error?.code;
-    const systemCode = typeof code === 'string' ? code : undefined;
-    const where = url.host;
-    // The tunnel agent reports a refused CONNECT only in its message.
-    const refusedTunnel = /tunneling socket could not be established, statusCode=(\d{3})/.exec(String(error?.message ?? ''));
-    if (refusedTunnel) {
-        const status = Number(refusedTunnel[1]);
-        return new errors/* ProxyError */.T6(`The proxy refused a tunnel to ${where} (HTTP ${status})`, status, {
-            cause: error,
-        });
-    }
-    if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
-        return new errors/* CertificateError */.EE(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
-            cause: error,
-        });
-    }
-    const reasons = {
-        ECONNREFUSED: 'connection refused',
-        ECONNRESET: 'connection reset',
-        ENOTFOUND: 'host name not found',
-        EAI_AGAIN: 'host name lookup failed',
-        ETIMEDOUT: 'connection timed out',
-        EHOSTUNREACH: 'host unreachable',
-        ENETUNREACH: 'network unreachable',
-        EPIPE: 'connection closed while sending',
-    };
-    // Node's HTTP parser reports an answer it cannot read (a header value with a control
-    // character, a service that does not speak HTTP) as HPE_*; the connection itself was fine.
-    const unparsable = systemCode?.startsWith('HPE_')
-        ? `the answer is not valid HTTP (${systemCode})`
-        : undefined;
-    const reason = (systemCode && reasons[systemCode]) ?? unparsable ?? 'connection closed before a full answer';
-    return new errors/* ConnectionError */.Rc(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
-        cause: error,
-    });
 }
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/version.js
@@ -8484,6 +8262,7 @@ function toProvisionError(error, url) {
 const VERSION = '1.0.0';
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/client.js
+
 
 
 
@@ -8519,7 +8298,7 @@ function createClient(options) {
     const userAgent = [settings.userAgent, `provision-litellm-key-core/${VERSION}`]
         .filter(Boolean)
         .join(' ');
-    const transport = new Transport();
+    const transport = new Transport(settings.proxy);
     const headers = {
         Accept: 'application/json',
         'Content-Type': 'application/json',
@@ -8622,6 +8401,8 @@ function readSettings(options, token) {
     const platform = normaliseApiUrl(options.apiUrl ?? DEFAULT_API_URL, allowInsecureHttp);
     return {
         platform,
+        // Read once, so a proxy setting that cannot work fails here, before any request.
+        proxy: proxyRouteFor(platform),
         authHeader: authHeader,
         userAgent,
         allowInsecureHttp,
@@ -9096,8 +8877,9 @@ class ConnectionError extends ProvisionError {
     /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
     code;
     constructor(message, code, options) {
-        super(message, 'Check the api-url and that this machine can reach the platform ' +
-            '(proxies are read from HTTPS_PROXY and NO_PROXY).', options);
+        super(message, options?.hint ??
+            'Check the api-url and that this machine can reach the platform ' +
+                '(proxies are read from HTTPS_PROXY and NO_PROXY).', causeOnly(options));
         this.code = code;
     }
     get retryable() {
@@ -9109,9 +8891,10 @@ class ProxyError extends ProvisionError {
     /** The status the proxy answered the CONNECT with, e.g. 407. */
     proxyStatus;
     constructor(message, proxyStatus, options) {
-        super(message, proxyStatus === 407
-            ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
-            : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.', options);
+        super(message, options?.hint ??
+            (proxyStatus === 407
+                ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+                : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.'), causeOnly(options));
         this.proxyStatus = proxyStatus;
     }
     /** A proxy's own failure (5xx) may pass; a refusal (4xx) will not. */
@@ -9358,11 +9141,15 @@ function formatFailure(error) {
     const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
     return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
 }
+/** The `cause` of error options, leaving the rest (a hint) to the subclass. */
+function causeOnly(options) {
+    return options && 'cause' in options ? { cause: options.cause } : undefined;
+}
 
 
 /***/ }),
 
-/***/ 404:
+/***/ 23:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {

@@ -10,6 +10,7 @@ import {
 } from './errors.js';
 import { encodeOrganization } from './organization.js';
 import { KeyRecord, type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
+import { proxyRouteFor } from './proxy-route.js';
 import { type AttemptReport, type RetryClock, systemClock, withRetries } from './retry.js';
 import { SecretRegistry } from './secrets.js';
 import { Transport } from './transport.js';
@@ -68,7 +69,7 @@ export interface PlatformClient {
   readonly apiUrl: string;
   /** Mints a key, retrying what can be retried. Rejects with a {@link ProvisionError}. */
   provisionKey(request: ProvisionRequest): Promise<ProvisionedKey>;
-  /** Closes idle connections. */
+  /** Closes idle connections, and proxy tunnels still being opened. */
   close(): void;
 }
 
@@ -99,7 +100,7 @@ export function createClient(options: ClientOptions): PlatformClient {
   const userAgent = [settings.userAgent, `provision-litellm-key-core/${VERSION}`]
     .filter(Boolean)
     .join(' ');
-  const transport = new Transport();
+  const transport = new Transport(settings.proxy);
   const headers: Record<string, string> = {
     Accept: 'application/json',
     'Content-Type': 'application/json',
@@ -230,6 +231,8 @@ function readSettings(options: ClientOptions, token: string) {
   const platform = normaliseApiUrl(options.apiUrl ?? DEFAULT_API_URL, allowInsecureHttp);
   return {
     platform,
+    // Read once, so a proxy setting that cannot work fails here, before any request.
+    proxy: proxyRouteFor(platform),
     authHeader: authHeader as 'authorization' | 'x-api-key',
     userAgent,
     allowInsecureHttp,

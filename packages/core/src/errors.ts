@@ -98,12 +98,17 @@ export class ConnectionError extends ProvisionError {
   /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
   readonly code: string | undefined;
 
-  constructor(message: string, code: string | undefined, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    code: string | undefined,
+    options?: { cause?: unknown; hint?: string | undefined },
+  ) {
     super(
       message,
-      'Check the api-url and that this machine can reach the platform ' +
-        '(proxies are read from HTTPS_PROXY and NO_PROXY).',
-      options,
+      options?.hint ??
+        'Check the api-url and that this machine can reach the platform ' +
+          '(proxies are read from HTTPS_PROXY and NO_PROXY).',
+      causeOnly(options),
     );
     this.code = code;
   }
@@ -118,13 +123,18 @@ export class ProxyError extends ProvisionError {
   /** The status the proxy answered the CONNECT with, e.g. 407. */
   readonly proxyStatus: number;
 
-  constructor(message: string, proxyStatus: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    proxyStatus: number,
+    options?: { cause?: unknown; hint?: string | undefined },
+  ) {
     super(
       message,
-      proxyStatus === 407
-        ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
-        : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.',
-      options,
+      options?.hint ??
+        (proxyStatus === 407
+          ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+          : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.'),
+      causeOnly(options),
     );
     this.proxyStatus = proxyStatus;
   }
@@ -450,4 +460,9 @@ export function formatFailure(error: unknown): string {
   const description = error instanceof Error ? error.message : String(error);
   const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
   return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
+}
+
+/** The `cause` of error options, leaving the rest (a hint) to the subclass. */
+function causeOnly(options: { cause?: unknown } | undefined): { cause?: unknown } | undefined {
+  return options && 'cause' in options ? { cause: options.cause } : undefined;
 }

@@ -1,17 +1,15 @@
 import type { Agent, IncomingHttpHeaders } from 'node:http';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { getProxyUrl } from '@actions/http-client/lib/proxy';
-import tunnel from 'tunnel';
+import { AbortedError, InvalidResponseError, type ProvisionError, TimeoutError } from './errors.js';
+import type { ProxyRoute } from './proxy-route.js';
 import {
-  AbortedError,
-  CertificateError,
-  ConnectionError,
-  InvalidResponseError,
-  ProvisionError,
-  ProxyError,
-  TimeoutError,
-} from './errors.js';
+  describeProxy,
+  noTunnelWithin,
+  type TunnelledRequestOptions,
+  tunnellingAgent,
+} from './proxy-tunnel.js';
+import { type FailedPeer, socketFailure } from './socket-failure.js';
 
 /** The largest response body read; anything longer is refused while streaming. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -34,11 +32,17 @@ export interface HttpPost {
 }
 
 /**
- * Sends requests over keep-alive connections, through the proxy that `HTTPS_PROXY`/`NO_PROXY`
- * name. Redirects are never followed: the token goes only to the configured origin.
+ * Sends requests over keep-alive connections, directly or through a proxy tunnel. Redirects are
+ * never followed: the token goes only to the configured origin.
  */
 export class Transport {
   readonly #agents = new Map<string, Agent>();
+  readonly #proxy: ProxyRoute | undefined;
+
+  /** @param proxy - the proxy every request goes through, from {@link proxyRouteFor}. */
+  constructor(proxy?: ProxyRoute) {
+    this.#proxy = proxy;
+  }
 
   /** Sends one POST and reads the answer, or throws a {@link ProvisionError}. */
   post(request: HttpPost): Promise<HttpAnswer> {
@@ -54,20 +58,27 @@ export class Transport {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (answer) resolve(answer);
-        else reject(toProvisionError(error, url));
+        else reject(socketFailure(error, this.#peer(url)));
       };
 
-      const req = send(url, {
+      const options: TunnelledRequestOptions = {
         method: 'POST',
         agent: this.#agentFor(url),
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-      });
+        tunnelTimeoutMs: request.timeoutMs,
+      };
+      const req = send(url, options);
       const abandon = (error: ProvisionError) => {
         finish(error);
         req.destroy(error);
       };
       const timer = setTimeout(() => {
-        abandon(new TimeoutError('attempt', `No complete answer within ${request.timeoutMs} ms`));
+        // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
+        const waitingForTunnel = this.#proxy !== undefined && !req.socket;
+        const message = waitingForTunnel
+          ? noTunnelWithin(this.#proxy as ProxyRoute, request.timeoutMs)
+          : `No complete answer within ${request.timeoutMs} ms`;
+        abandon(new TimeoutError('attempt', message));
       }, request.timeoutMs);
       const onAbort = () => abandon(new AbortedError({ cause: signal?.reason }));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -117,16 +128,9 @@ export class Transport {
     });
   }
 
-  /**
-   * Closes idle keep-alive connections so the process can exit at once.
-   *
-   * Limitation: a proxy tunnel agent has no `destroy`, and a CONNECT the proxy never answers
-   * stays open after the attempt has timed out; command-line entry points exit explicitly.
-   */
+  /** Closes idle keep-alive connections and open tunnels, so the process can exit at once. */
   close(): void {
-    for (const agent of this.#agents.values()) {
-      if (typeof agent.destroy === 'function') agent.destroy();
-    }
+    for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
   }
 
@@ -134,45 +138,24 @@ export class Transport {
     const key = url.origin;
     let agent = this.#agents.get(key);
     if (!agent) {
-      agent = keepAliveAgent(url);
+      const secure = url.protocol === 'https:';
+      if (this.#proxy) agent = tunnellingAgent(this.#proxy, secure);
+      else
+        agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
       this.#agents.set(key, agent);
     }
     return agent;
   }
-}
 
-/**
- * A keep-alive agent for one origin: direct, or through a CONNECT tunnel when `HTTPS_PROXY` or
- * `HTTP_PROXY` names a proxy that `NO_PROXY` does not exempt. The proxy rules are those of the
- * Actions HTTP client (loopback is never proxied), taken from its proxy module alone: its main
- * module loads undici, tens of milliseconds of start-up that a request made here never uses.
- */
-function keepAliveAgent(url: URL): Agent {
-  const secure = url.protocol === 'https:';
-  const proxy = getProxyUrl(url);
-  if (!proxy?.hostname)
-    return secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-
-  const proxyIsTls = proxy.protocol === 'https:';
-  const open = secure
-    ? proxyIsTls
-      ? tunnel.httpsOverHttps
-      : tunnel.httpsOverHttp
-    : proxyIsTls
-      ? tunnel.httpOverHttps
-      : tunnel.httpOverHttp;
-  return open({
-    // Limitation: with credentials in the proxy URL, the tunnel package encodes them with the
-    // deprecated Buffer constructor, and Node prints its DEP0005 warning once to stderr.
-    proxy: {
-      host: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(proxy.port) || (proxyIsTls ? 443 : 80),
-      // The proxy module hands back user name and password already percent-decoded.
-      ...(proxy.username || proxy.password
-        ? { proxyAuth: `${proxy.username}:${proxy.password}` }
-        : {}),
-    },
-  });
+  #peer(url: URL): FailedPeer {
+    const platform = `the platform at ${url.host}`;
+    if (!this.#proxy) return { subject: platform, tlsSubject: url.host };
+    return {
+      subject: `${platform} through ${describeProxy(this.#proxy)}`,
+      tlsSubject: url.host,
+      hint: `Check the api-url, and ${this.#proxy.variable} or NO_PROXY.`,
+    };
+  }
 }
 
 function tooLarge(status: number): InvalidResponseError {
@@ -181,49 +164,4 @@ function tooLarge(status: number): InvalidResponseError {
     undefined,
     'Check that api-url points at the platform and not at another service.',
   );
-}
-
-const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|TLS|SSL|^EPROTO$/;
-
-/** Names a low-level failure in the user's terms. */
-function toProvisionError(error: unknown, url: URL): ProvisionError {
-  if (error instanceof ProvisionError) return error;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const systemCode = typeof code === 'string' ? code : undefined;
-  const where = url.host;
-  // The tunnel agent reports a refused CONNECT only in its message.
-  const refusedTunnel = /tunneling socket could not be established, statusCode=(\d{3})/.exec(
-    String((error as { message?: unknown } | undefined)?.message ?? ''),
-  );
-  if (refusedTunnel) {
-    const status = Number(refusedTunnel[1]);
-    return new ProxyError(`The proxy refused a tunnel to ${where} (HTTP ${status})`, status, {
-      cause: error,
-    });
-  }
-  if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
-    return new CertificateError(`TLS connection to ${where} failed (${systemCode})`, systemCode, {
-      cause: error,
-    });
-  }
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENOTFOUND: 'host name not found',
-    EAI_AGAIN: 'host name lookup failed',
-    ETIMEDOUT: 'connection timed out',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    EPIPE: 'connection closed while sending',
-  };
-  // Node's HTTP parser reports an answer it cannot read (a header value with a control
-  // character, a service that does not speak HTTP) as HPE_*; the connection itself was fine.
-  const unparsable = systemCode?.startsWith('HPE_')
-    ? `the answer is not valid HTTP (${systemCode})`
-    : undefined;
-  const reason =
-    (systemCode && reasons[systemCode]) ?? unparsable ?? 'connection closed before a full answer';
-  return new ConnectionError(`Could not reach the platform at ${where}: ${reason}`, systemCode, {
-    cause: error,
-  });
 }

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   type ConnectProxy,
   type MockPlatform,
@@ -5,7 +9,15 @@ import {
   startMockPlatform,
 } from '@provision-litellm-key/mock-platform';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProxyError, provisionKey } from '../src/index.js';
+import {
+  AbortedError,
+  CertificateError,
+  ConnectionError,
+  createClient,
+  ProxyError,
+  provisionKey,
+  TimeoutError,
+} from '../src/index.js';
 
 // Not taken from the nock fixtures: importing nock would put its interceptor between the client
 // and the real sockets this file is about.
@@ -25,12 +37,11 @@ afterEach(async () => {
   platform = undefined;
 });
 
+/** Names `url` as the proxy for both schemes, under the upper-case names alone. */
 function useProxy(url: string) {
-  for (const name of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy']) {
-    vi.stubEnv(name, url);
-  }
-  vi.stubEnv('NO_PROXY', '');
-  vi.stubEnv('no_proxy', '');
+  vi.stubEnv('HTTP_PROXY', url);
+  vi.stubEnv('HTTPS_PROXY', url);
+  for (const name of ['http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy']) vi.stubEnv(name, '');
 }
 
 function provisionThrough(apiUrl: string) {
@@ -87,18 +98,29 @@ describe('a client behind a proxy', () => {
     expect(proxy.connects).toEqual([]);
   });
 
-  it('stops at once with ProxyError when the proxy wants credentials (407)', async () => {
+  it.each([
+    [
+      'without credentials',
+      '',
+      'The proxy wants credentials: put them in HTTP_PROXY (http://user:password@host:port).',
+    ],
+    [
+      'with credentials it does not accept',
+      'ci:wrong@',
+      'The proxy did not accept the credentials in HTTP_PROXY; check the user name and password there.',
+    ],
+  ])('stops at once with ProxyError on a 407 %s', async (_case, credentials, hint) => {
     proxy = await startConnectProxy({ refuseWith: 407 });
-    useProxy(proxy.url);
+    useProxy(proxy.url.replace('//', `//${credentials}`));
 
     const failure = await provisionThrough(`http://${HIDDEN_HOST}:8080`).catch((e: unknown) => e);
 
     expect(failure).toBeInstanceOf(ProxyError);
-    expect(failure).toMatchObject({ proxyStatus: 407 });
-    expect((failure as ProxyError).message).toContain(
-      `The proxy refused a tunnel to ${HIDDEN_HOST}:8080 (HTTP 407)`,
+    expect(failure).toMatchObject({ proxyStatus: 407, hint });
+    expect((failure as ProxyError).message).toBe(
+      `The proxy at ${new URL(proxy.url).host} (HTTP_PROXY) refused a tunnel to ${HIDDEN_HOST}:8080 (HTTP 407)`,
     );
-    expect((failure as ProxyError).hint).toMatch(/credentials/);
+    expect(JSON.stringify(failure)).not.toContain('wrong');
     expect(proxy.connects).toHaveLength(1);
   });
 
@@ -112,4 +134,172 @@ describe('a client behind a proxy', () => {
     expect(failure).toMatchObject({ proxyStatus: 502 });
     expect(proxy.connects).toHaveLength(2);
   });
+
+  it('keeps one tunnel open for many requests from one client', async () => {
+    platform = await startMockPlatform({ tokens: { [TOKEN]: ['acme'] } });
+    const platformPort = new URL(platform.url).port;
+    proxy = await startConnectProxy({ targetPort: Number(platformPort) });
+    useProxy(proxy.url);
+    const client = createClient(clientOptions(`http://${HIDDEN_HOST}:${platformPort}`));
+
+    try {
+      for (let call = 0; call < 5; call += 1) {
+        await client.provisionKey({ organization: 'acme', clientId: `job-${call}` });
+      }
+    } finally {
+      client.close();
+    }
+
+    expect(platform.keys).toHaveLength(5);
+    expect(proxy.connects).toHaveLength(1);
+    expect(platform.connections()).toBe(1);
+  });
+
+  it('brackets an IPv6 platform address in the CONNECT', async () => {
+    platform = await startMockPlatform({ tokens: { [TOKEN]: ['acme'] } });
+    const platformPort = new URL(platform.url).port;
+    proxy = await startConnectProxy({ targetPort: Number(platformPort) });
+    useProxy(proxy.url);
+
+    const key = await provisionThrough(`http://[fd00::beef]:${platformPort}`);
+
+    expect(key.apiKey).toBe(platform.keys[0]?.apiKey);
+    expect(proxy.connects.map(({ target }) => target)).toEqual([`[fd00::beef]:${platformPort}`]);
+  });
+
+  it('names the proxy, and the variable to fix, when the proxy cannot be reached', async () => {
+    const closedPort = await releasedLoopbackPort();
+    useProxy(`http://127.0.0.1:${closedPort}`);
+
+    const failure = await provisionThrough(`http://${HIDDEN_HOST}:8080`).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(ConnectionError);
+    expect(failure).toMatchObject({
+      code: 'ECONNREFUSED',
+      hint: 'Check HTTP_PROXY, or list the platform host in NO_PROXY.',
+    });
+    expect((failure as ConnectionError).message).toMatch(
+      new RegExp(
+        `^Could not reach the proxy at 127\\.0\\.0\\.1:${closedPort} \\(HTTP_PROXY\\): connection refused`,
+      ),
+    );
+  });
+
+  it('says so when the proxy does not speak HTTP', async () => {
+    proxy = await startConnectProxy({ rawAnswer: 'SSH-2.0-OpenSSH_9.6\r\n' });
+    useProxy(proxy.url);
+
+    const failure = await provisionThrough(`http://${HIDDEN_HOST}:8080`).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(ConnectionError);
+    expect((failure as ConnectionError).message).toMatch(
+      /^Could not reach the proxy at 127\.0\.0\.1:\d+ \(HTTP_PROXY\): the answer is not valid HTTP \(HPE_/,
+    );
+  });
+
+  it('gives up on a tunnel the proxy never opens, and closes its connection', async () => {
+    proxy = await startConnectProxy();
+    useProxy(proxy.url);
+    const client = createClient({
+      ...clientOptions(`http://${HIDDEN_HOST}:8080`),
+      timeoutMs: 200,
+      maxAttempts: 1,
+    });
+
+    const failure = await client
+      .provisionKey({ organization: 'acme', clientId: 'job-1' })
+      .catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(TimeoutError);
+    expect((failure as TimeoutError).message).toMatch(
+      /^No tunnel from the proxy at 127\.0\.0\.1:\d+ \(HTTP_PROXY\) within 200 ms/,
+    );
+    // Without close(): the CONNECT is given up on its own, so nothing keeps the process alive.
+    await proxy.idle();
+    expect(proxy.openConnections()).toBe(0);
+  });
+
+  it('ends a tunnel still being opened when the client is closed', async () => {
+    proxy = await startConnectProxy();
+    useProxy(proxy.url);
+    const client = createClient(clientOptions(`http://${HIDDEN_HOST}:8080`));
+    const controller = new AbortController();
+
+    const pending = client
+      .provisionKey({ organization: 'acme', clientId: 'job-1', signal: controller.signal })
+      .catch((e: unknown) => e);
+    await vi.waitFor(() => expect(proxy?.connects).toHaveLength(1));
+    controller.abort();
+    client.close();
+
+    expect(await pending).toBeInstanceOf(AbortedError);
+    await proxy.idle();
+    expect(proxy.openConnections()).toBe(0);
+  });
+
+  it('runs TLS inside the tunnel, checking the platform certificate as without a proxy', async () => {
+    const tlsPlatform = await startTlsPlatform();
+    proxy = await startConnectProxy({ targetPort: tlsPlatform.port });
+    useProxy(proxy.url);
+
+    const failure = await provisionThrough(`https://${HIDDEN_HOST}:${tlsPlatform.port}`).catch(
+      (e: unknown) => e,
+    );
+    await tlsPlatform.close();
+
+    expect(failure).toBeInstanceOf(CertificateError);
+    expect((failure as CertificateError).message).toMatch(
+      new RegExp(
+        `^TLS connection to ${HIDDEN_HOST}:${tlsPlatform.port} failed \\((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\\)`,
+      ),
+    );
+    expect(tlsPlatform.connections()).toBe(1);
+    expect(proxy.connects.map(({ target }) => target)).toEqual([
+      `${HIDDEN_HOST}:${tlsPlatform.port}`,
+    ]);
+  });
 });
+
+function clientOptions(apiUrl: string) {
+  return {
+    token: TOKEN,
+    apiUrl,
+    allowInsecureHttp: true,
+    maxAttempts: 2,
+    timeoutMs: 5_000,
+    clock: { sleep: async () => {}, random: () => 0 },
+  };
+}
+
+/** A loopback port the system handed out and that nothing listens on any more. */
+async function releasedLoopbackPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** An https server on 127.0.0.1 with a self-signed certificate for the hidden host name. */
+async function startTlsPlatform() {
+  const fixture = (name: string) =>
+    readFileSync(fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url)));
+  let connections = 0;
+  const server = createHttpsServer(
+    { key: fixture('platform-invalid.key.pem'), cert: fixture('platform-invalid.cert.pem') },
+    (_request, response) => response.writeHead(500).end(),
+  );
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    connections: () => connections,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -11,6 +11,8 @@ export interface ConnectProxyOptions {
   targetPort?: number | undefined;
   /** Refuse every CONNECT with this status (407, 502, ...) instead of opening a tunnel. */
   refuseWith?: number | undefined;
+  /** Answer every CONNECT with these bytes, then close: a proxy that does not speak HTTP. */
+  rawAnswer?: string | undefined;
 }
 
 /** One CONNECT the proxy received. */
@@ -25,6 +27,10 @@ export interface ConnectProxy {
   /** `http://127.0.0.1:<port>` */
   url: string;
   connects: RecordedConnect[];
+  /** Client connections currently open to the proxy. */
+  openConnections(): number;
+  /** Resolves once no client connection to the proxy is open. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,14 +39,31 @@ export interface ConnectProxy {
  * 127.0.0.1, so a test can name any host without a packet leaving the machine.
  */
 export async function startConnectProxy(options: ConnectProxyOptions = {}): Promise<ConnectProxy> {
-  const { targetPort, refuseWith } = options;
+  const { targetPort, refuseWith, rawAnswer } = options;
   const connects: RecordedConnect[] = [];
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
+  let onIdle: (() => void)[] = [];
   const server = createServer((_request, response) => response.writeHead(405).end());
-  server.on('connection', (socket) => sockets.add(socket));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    clients.add(socket);
+    socket.on('close', () => {
+      clients.delete(socket);
+      if (clients.size > 0) return;
+      for (const resolve of onIdle) resolve();
+      onIdle = [];
+    });
+  });
   server.on('connect', (request, client: Socket) => {
     connects.push({ target: request.url ?? '', headers: request.headers });
     client.on('error', () => client.destroy());
+    // The HTTP server keeps sockets half-open; a client that hangs up is gone for good.
+    client.on('end', () => client.destroy());
+    if (rawAnswer !== undefined) {
+      client.end(rawAnswer);
+      return;
+    }
     if (refuseWith !== undefined) {
       client.end(`HTTP/1.1 ${refuseWith} Refused\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -60,6 +83,13 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     connects,
+    openConnections: () => clients.size,
+    idle: () =>
+      clients.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            onIdle.push(resolve);
+          }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -7843,6 +7843,12 @@ function describeAttempt(report) {
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/secrets.js
 
+/** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
+class SecretHookError extends errors/* ProvisionError */.uv {
+    constructor(cause) {
+        super(`The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'Fix the onSecret callback; a secret that cannot be masked is not handed out.', { cause });
+    }
+}
 /**
  * The one place that decides what is secret: the platform token and every provisioned key.
  *
@@ -7851,12 +7857,6 @@ function describeAttempt(report) {
  * is about to place in an error or a log line. The values live in a private field, so neither
  * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
  */
-/** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
-class SecretHookError extends errors/* ProvisionError */.uv {
-    constructor(cause) {
-        super(`The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'Fix the onSecret callback; a secret that cannot be masked is not handed out.', { cause });
-    }
-}
 class SecretRegistry {
     /** The token, kept for the registry's whole life. */
     #permanent = new Set();
@@ -7959,11 +7959,12 @@ const WORD = /[^\s"'`<>()[\]{},;:/?#@&=|\\]+/g;
 function piecesOf(secret) {
     const lowered = secret.toLowerCase();
     const length = Math.min(SecretRegistry.PIECE_LENGTH, lowered.length);
-    const pieces = new Set();
+    // A piece that repeats is counted as often as it occurs, and forgotten as often.
+    const pieces = [];
     for (let start = 0; start + length <= lowered.length; start += 1) {
-        pieces.add(lowered.slice(start, start + length));
+        pieces.push(lowered.slice(start, start + length));
     }
-    return [...pieces];
+    return pieces;
 }
 
 ;// CONCATENATED MODULE: external "node:http"

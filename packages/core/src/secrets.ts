@@ -1,13 +1,5 @@
 import { ProvisionError } from './errors.js';
 
-/**
- * The one place that decides what is secret: the platform token and every provisioned key.
- *
- * A registry is told about each secret the moment it is known, reports it to the caller's
- * `onSecret` hook (a CI integration masks it there) and scrubs it from any text this package
- * is about to place in an error or a log line. The values live in a private field, so neither
- * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
- */
 /** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
 export class SecretHookError extends ProvisionError {
   constructor(cause: unknown) {
@@ -19,6 +11,14 @@ export class SecretHookError extends ProvisionError {
   }
 }
 
+/**
+ * The one place that decides what is secret: the platform token and every provisioned key.
+ *
+ * A registry is told about each secret the moment it is known, reports it to the caller's
+ * `onSecret` hook (a CI integration masks it there) and scrubs it from any text this package
+ * is about to place in an error or a log line. The values live in a private field, so neither
+ * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
+ */
 export class SecretRegistry {
   /** The token, kept for the registry's whole life. */
   readonly #permanent = new Set<string>();
@@ -120,9 +120,10 @@ const WORD = /[^\s"'`<>()[\]{},;:/?#@&=|\\]+/g;
 function piecesOf(secret: string): string[] {
   const lowered = secret.toLowerCase();
   const length = Math.min(SecretRegistry.PIECE_LENGTH, lowered.length);
-  const pieces = new Set<string>();
+  // A piece that repeats is counted as often as it occurs, and forgotten as often.
+  const pieces: string[] = [];
   for (let start = 0; start + length <= lowered.length; start += 1) {
-    pieces.add(lowered.slice(start, start + length));
+    pieces.push(lowered.slice(start, start + length));
   }
-  return [...pieces];
+  return pieces;
 }

@@ -108,7 +108,7 @@ async function allOrNothing(files, env, publish) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _provision_litellm_key_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(23);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(385);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(512);
 /* harmony import */ var _runner_toolkit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(779);
 
 
@@ -127,7 +127,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 385:
+/***/ 512:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -185,15 +185,18 @@ function displayApiUrl(platform) {
     return platform.href.replace(/\/+$/, '');
 }
 /**
- * Whether a URL host name is this machine: `localhost`, 127.0.0.0/8 or `::1`. Names under
- * `.localhost` are not counted: resolvers need not map them to loopback.
+ * Whether a URL host name is this machine: `localhost` (with or without its final dot),
+ * 127.0.0.0/8, `::1`, or 127.0.0.0/8 written as an IPv4-mapped IPv6 address
+ * (`[::ffff:7f00:1]`, as URL parsing writes `[::ffff:127.0.0.1]`). Names under `.localhost` are
+ * not counted: resolvers need not map them to loopback.
  */
 function isLoopbackHost(hostname) {
-    const host = hostname.toLowerCase();
+    const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
     return (host === 'localhost' ||
-        host === '[::1]' ||
+        host === 'localhost.' ||
         host === '::1' ||
-        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host));
+        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+        /^::ffff:(7f[0-9a-f]{2}:[0-9a-f]{1,4}|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.test(host));
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -7581,7 +7584,10 @@ function describeProvisionedKey(key, now) {
         `gateway ${key.baseUrl}, expires ${key.expiresAt.toISOString()} (in ${left}), ${attempts}.`);
 }
 
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ../../packages/core/dist/proxy-route.js
+
 
 
 /**
@@ -7590,8 +7596,9 @@ function describeProvisionedKey(key, now) {
  * - `https_proxy`/`HTTPS_PROXY` for https targets, `http_proxy`/`HTTP_PROXY` for http ones, the
  *   lower-case name first;
  * - `no_proxy`/`NO_PROXY`: comma-separated host names, each matching itself and its
- *   subdomains (`example.com`, `.example.com` and `*.example.com` alike), optionally limited to
- *   a port (`example.com:8443`); `*` turns the proxy off;
+ *   subdomains (`example.com`, `.example.com` and `*.example.com` alike), IP addresses and
+ *   CIDR ranges (`10.0.0.0/8`, `fd00::/8`), each optionally limited to a port
+ *   (`example.com:8443`, `[fd00::1]:8443`); `*` turns the proxy off;
  * - loopback (`localhost`, 127.0.0.0/8, `::1`) is never proxied.
  *
  * A proxy given without a scheme (`proxy.corp:3128`) is taken as `http://`.
@@ -7626,6 +7633,13 @@ function parseProxy(variable, value) {
     }
     if (!url.hostname)
         throw unusable('names no proxy host');
+    // A proxy URL never has a path: one here means a password with an unencoded / ? # or @ cut
+    // the URL short, and the rest would be taken for the host.
+    if (url.pathname !== '/' || url.search || url.hash || value.includes('#')) {
+        throw unusable('is not a plain proxy URL; percent-encode any / ? # or @ in the user name or password');
+    }
+    if (url.port === '0')
+        throw unusable('names port 0');
     const protocol = url.protocol;
     const credentials = url.username || url.password;
     return {
@@ -7648,7 +7662,8 @@ function firstSet(env, names) {
     return undefined;
 }
 function isExempt(host, port, noProxy) {
-    const lowered = host.toLowerCase();
+    const target = host.toLowerCase().replace(/\.$/, '');
+    const family = (0,external_node_net_namespaceObject.isIP)(target);
     return noProxy.split(',').some((raw) => {
         const entry = raw.trim().toLowerCase();
         if (!entry)
@@ -7658,9 +7673,30 @@ function isExempt(host, port, noProxy) {
         const { name, port: entryPort } = splitPort(entry);
         if (entryPort !== undefined && entryPort !== port)
             return false;
-        const domain = name.replace(/^\*?\./, '');
-        return domain !== '' && (lowered === domain || lowered.endsWith(`.${domain}`));
+        // An address matches addresses and ranges only: "1.2.3" is no suffix of 10.1.2.3.
+        if (family !== 0)
+            return addressMatches(target, family, name);
+        const domain = name.replace(/^\*?\./, '').replace(/\.$/, '');
+        return domain !== '' && (target === domain || target.endsWith(`.${domain}`));
     });
+}
+/** Whether an IP address is the address or inside the CIDR range an entry names. */
+function addressMatches(address, family, entry) {
+    const [base = '', bits] = entry.split('/');
+    if ((0,external_node_net_namespaceObject.isIP)(base) !== family)
+        return false;
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    const ranges = new external_node_net_namespaceObject.BlockList();
+    if (bits === undefined) {
+        ranges.addAddress(base, type);
+    }
+    else {
+        const prefix = Number(bits);
+        if (!/^\d{1,3}$/.test(bits) || prefix > (family === 6 ? 128 : 32))
+            return false;
+        ranges.addSubnet(base, prefix, type);
+    }
+    return ranges.check(address, type);
 }
 /** `host:port`, `[v6]:port`, or a bare host (an IPv6 address without brackets has no port). */
 function splitPort(entry) {
@@ -7816,7 +7852,14 @@ function plannedWait(attemptNumber, rateLimitedInARow, error, policy, clock) {
 }
 function deadlineExceeded(policy, last) {
     return new errors/* TimeoutError */.MU('deadline', `No usable answer within the ${seconds(policy.deadlineMs)} s time limit; ` +
-        `last problem: ${last.message}`, { cause: last });
+        `last problem: ${last.message}`, 
+    // A timeout with advice of its own (a proxy that opened no tunnel) keeps it.
+    {
+        cause: last,
+        hint: last instanceof errors/* TimeoutError */.MU && last.hint !== errors/* TimeoutError */.MU.defaultHint('attempt')
+            ? last.hint
+            : undefined,
+    });
 }
 /** Whole seconds as they are, anything else to a tenth: a 500 ms limit is not "0 s" or "1 s". */
 function seconds(ms) {
@@ -7993,9 +8036,7 @@ function socketFailure(error, peer) {
     const code = error?.code;
     const systemCode = typeof code === 'string' ? code : undefined;
     if (systemCode && UNTRUSTED_CERTIFICATE.test(systemCode)) {
-        return new errors/* CertificateError */.EE(`TLS connection to ${peer.tlsSubject} failed (${systemCode})`, systemCode, {
-            cause: error,
-        });
+        return new errors/* CertificateError */.EE(`TLS connection to ${peer.tlsSubject} failed (${systemCode})`, systemCode, { cause: error, hint: peer.tlsHint });
     }
     // Node's HTTP parser reports an answer it cannot read (a header value with a control
     // character, a service that does not speak HTTP) as HPE_*; the connection itself was fine.
@@ -8015,9 +8056,12 @@ function socketFailure(error, peer) {
 
 
 
-/** The message for a tunnel that was not opened in time. */
-function noTunnelWithin(route, timeoutMs) {
-    return `No tunnel from ${describeProxy(route)} within ${timeoutMs} ms`;
+
+/** A tunnel the proxy did not open within the attempt's time limit. */
+function tunnelTimeout(route, timeoutMs) {
+    return new errors/* TimeoutError */.MU('attempt', `No tunnel from ${describeProxy(route)} within ${timeoutMs} ms`, {
+        hint: `Check that the proxy in ${route.variable} is up and lets CONNECT through to the platform.`,
+    });
 }
 /** `the proxy at host:port (HTTPS_PROXY)`, for messages. */
 function describeProxy(route) {
@@ -8060,6 +8104,9 @@ function openTunnel(route, options, secureTarget, pending) {
         const connect = send({
             host: route.host,
             port: route.port,
+            // The proxy's own certificate is checked against the proxy's name, not the platform's
+            // (which Node would otherwise take from the Host header); an address sends no name.
+            servername: (0,external_node_net_namespaceObject.isIP)(route.host) === 0 ? route.host : '',
             method: 'CONNECT',
             path: target,
             agent: false,
@@ -8069,13 +8116,17 @@ function openTunnel(route, options, secureTarget, pending) {
             },
         });
         pending.add(connect);
+        const { tunnelSignal } = options;
+        const giveUp = () => connect.destroy();
         const settle = () => {
             clearTimeout(timer);
+            tunnelSignal?.removeEventListener('abort', giveUp);
             pending.delete(connect);
         };
+        tunnelSignal?.addEventListener('abort', giveUp, { once: true });
         const timeoutMs = options.tunnelTimeoutMs ?? 30_000;
         const timer = setTimeout(() => {
-            connect.destroy(new errors/* TimeoutError */.MU('attempt', noTunnelWithin(route, timeoutMs)));
+            connect.destroy(tunnelTimeout(route, timeoutMs));
         }, timeoutMs);
         connect.once('connect', (response, socket, head) => {
             settle();
@@ -8095,6 +8146,8 @@ function openTunnel(route, options, secureTarget, pending) {
             reject(socketFailure(error, {
                 subject: proxy,
                 tlsSubject: proxy,
+                tlsHint: `Check ${route.variable}: use http:// for a proxy that does not speak TLS, or trust ` +
+                    "the proxy's certificate (NODE_EXTRA_CA_CERTS).",
                 hint: `Check ${route.variable}, or list the platform host in NO_PROXY.`,
             }));
         });
@@ -8143,6 +8196,8 @@ class Transport {
         if (signal?.aborted)
             return Promise.reject(new errors/* AbortedError */.oM({ cause: signal.reason }));
         const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_namespaceObject.request;
+        // Through a proxy, a request given up (timed out, cancelled) also stops waiting for its tunnel.
+        const tunnelWanted = this.#proxy ? new AbortController() : undefined;
         return new Promise((resolve, reject) => {
             let settled = false;
             const finish = (error, answer) => {
@@ -8151,16 +8206,21 @@ class Transport {
                 settled = true;
                 clearTimeout(timer);
                 signal?.removeEventListener('abort', onAbort);
-                if (answer)
+                if (answer) {
                     resolve(answer);
-                else
+                }
+                else {
+                    tunnelWanted?.abort();
                     reject(socketFailure(error, this.#peer(url)));
+                }
             };
             const options = {
                 method: 'POST',
                 agent: this.#agentFor(url),
                 headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-                tunnelTimeoutMs: request.timeoutMs,
+                ...(tunnelWanted
+                    ? { tunnelTimeoutMs: request.timeoutMs, tunnelSignal: tunnelWanted.signal }
+                    : {}),
             };
             const req = send(url, options);
             const abandon = (error) => {
@@ -8170,10 +8230,9 @@ class Transport {
             const timer = setTimeout(() => {
                 // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
                 const waitingForTunnel = this.#proxy !== undefined && !req.socket;
-                const message = waitingForTunnel
-                    ? noTunnelWithin(this.#proxy, request.timeoutMs)
-                    : `No complete answer within ${request.timeoutMs} ms`;
-                abandon(new errors/* TimeoutError */.MU('attempt', message));
+                abandon(waitingForTunnel
+                    ? tunnelTimeout(this.#proxy, request.timeoutMs)
+                    : new errors/* TimeoutError */.MU('attempt', `No complete answer within ${request.timeoutMs} ms`));
             }, request.timeoutMs);
             const onAbort = () => abandon(new errors/* AbortedError */.oM({ cause: signal?.reason }));
             signal?.addEventListener('abort', onAbort, { once: true });
@@ -8319,8 +8378,13 @@ function createClient(options) {
         }
         return url;
     };
+    // close() cancels the calls still running, which would otherwise go on to their deadline.
+    let closing = new AbortController();
     async function provisionKey(request) {
-        const { organization, clientId, signal } = request;
+        const { organization, clientId } = request;
+        const signal = request.signal
+            ? AbortSignal.any([request.signal, closing.signal])
+            : closing.signal;
         const url = redactingInputErrors(secrets, () => {
             assertValidClientId(clientId);
             const minTtlMs = request.minTtlMs ?? 0;
@@ -8366,7 +8430,11 @@ function createClient(options) {
     return {
         apiUrl: displayApiUrl(settings.platform),
         provisionKey,
-        close: () => transport.close(),
+        close: () => {
+            closing.abort(new Error('The client was closed'));
+            closing = new AbortController();
+            transport.close();
+        },
     };
 }
 /**
@@ -8908,7 +8976,7 @@ class CertificateError extends ProvisionError {
     /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
     code;
     constructor(message, code, options) {
-        super(message, certificateHint(code), options);
+        super(message, options?.hint ?? certificateHint(code), causeOnly(options));
         this.code = code;
     }
 }
@@ -8917,10 +8985,14 @@ class TimeoutError extends ProvisionError {
     /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
     scope;
     constructor(scope, message, options) {
-        super(message, scope === 'attempt'
-            ? 'The platform was slow to answer; try again or raise the timeout.'
-            : 'The platform did not answer in time; try again later or raise the time limit.', options);
+        super(message, options?.hint ?? TimeoutError.defaultHint(scope), causeOnly(options));
         this.scope = scope;
+    }
+    /** What to do about a slow platform; a slow proxy gets its own hint. */
+    static defaultHint(scope) {
+        return scope === 'attempt'
+            ? 'The platform was slow to answer; try again or raise the timeout.'
+            : 'The platform did not answer in time; try again later or raise the time limit.';
     }
     get retryable() {
         return this.scope === 'attempt';

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startConnectProxy } from '@provision-litellm-key/mock-platform';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -88,6 +90,54 @@ describe('an https platform behind a proxy', () => {
     expect(proxy.connects[0]?.headers).not.toHaveProperty('authorization');
     expect(platform.requests).toEqual([
       { url: '/api/v1/org/acme/inference/keys', authorization: `Bearer ${TOKEN}` },
+    ]);
+  });
+
+  it('reaches the platform through an https:// proxy, checking each certificate against its own name', async () => {
+    const platform = await startHttpsPlatform();
+    const proxy = await startConnectProxy({
+      targetPort: platform.port,
+      tls: {
+        key: readFileSync(new URL('proxy-localhost.key.pem', CERTIFICATES)),
+        cert: readFileSync(new URL('proxy-localhost.cert.pem', CERTIFICATES)),
+      },
+    });
+    onTestFinished(() => proxy.close());
+    // Both self-signed certificates in one bundle, as NODE_EXTRA_CA_CERTS takes it.
+    const directory = mkdtempSync(join(tmpdir(), 'https-proxy-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const bundle = join(directory, 'trusted.pem');
+    writeFileSync(
+      bundle,
+      Buffer.concat([
+        readFileSync(CERTIFICATE),
+        readFileSync(new URL('proxy-localhost.cert.pem', CERTIFICATES)),
+      ]),
+    );
+
+    const outcome = await run(
+      [
+        '--org',
+        'acme',
+        '--api-url',
+        `https://platform.invalid:${platform.port}`,
+        '--format',
+        'json',
+      ],
+      {
+        env: {
+          DREADNODE_API_TOKEN: TOKEN,
+          HTTPS_PROXY: proxy.url.replace('127.0.0.1', 'localhost'),
+          NODE_EXTRA_CA_CERTS: bundle,
+        },
+      },
+    );
+
+    expect(outcome.stderr).toMatch(/^Provisioned/);
+    expect(outcome.code).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ apiKey: KEY });
+    expect(proxy.connects.map(({ target }) => target)).toEqual([
+      `platform.invalid:${platform.port}`,
     ]);
   });
 

@@ -61,15 +61,18 @@ export function displayApiUrl(platform: URL): string {
 }
 
 /**
- * Whether a URL host name is this machine: `localhost`, 127.0.0.0/8 or `::1`. Names under
- * `.localhost` are not counted: resolvers need not map them to loopback.
+ * Whether a URL host name is this machine: `localhost` (with or without its final dot),
+ * 127.0.0.0/8, `::1`, or 127.0.0.0/8 written as an IPv4-mapped IPv6 address
+ * (`[::ffff:7f00:1]`, as URL parsing writes `[::ffff:127.0.0.1]`). Names under `.localhost` are
+ * not counted: resolvers need not map them to loopback.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   return (
     host === 'localhost' ||
-    host === '[::1]' ||
+    host === 'localhost.' ||
     host === '::1' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:(7f[0-9a-f]{2}:[0-9a-f]{1,4}|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.test(host)
   );
 }

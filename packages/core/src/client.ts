@@ -69,7 +69,10 @@ export interface PlatformClient {
   readonly apiUrl: string;
   /** Mints a key, retrying what can be retried. Rejects with a {@link ProvisionError}. */
   provisionKey(request: ProvisionRequest): Promise<ProvisionedKey>;
-  /** Closes idle connections, and proxy tunnels still being opened. */
+  /**
+   * Closes idle connections, and proxy tunnels still being opened. Calls still running fail
+   * with `AbortedError`; the client can be used again afterwards.
+   */
   close(): void;
 }
 
@@ -122,8 +125,14 @@ export function createClient(options: ClientOptions): PlatformClient {
     return url;
   };
 
+  // close() cancels the calls still running, which would otherwise go on to their deadline.
+  let closing = new AbortController();
+
   async function provisionKey(request: ProvisionRequest): Promise<ProvisionedKey> {
-    const { organization, clientId, signal } = request;
+    const { organization, clientId } = request;
+    const signal = request.signal
+      ? AbortSignal.any([request.signal, closing.signal])
+      : closing.signal;
     const url = redactingInputErrors(secrets, () => {
       assertValidClientId(clientId);
       const minTtlMs = request.minTtlMs ?? 0;
@@ -178,7 +187,11 @@ export function createClient(options: ClientOptions): PlatformClient {
   return {
     apiUrl: displayApiUrl(settings.platform),
     provisionKey,
-    close: () => transport.close(),
+    close: () => {
+      closing.abort(new Error('The client was closed'));
+      closing = new AbortController();
+      transport.close();
+    },
   };
 }
 

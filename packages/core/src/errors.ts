@@ -150,8 +150,12 @@ export class CertificateError extends ProvisionError {
   /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
   readonly code: string;
 
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, certificateHint(code), options);
+  constructor(
+    message: string,
+    code: string,
+    options?: { cause?: unknown; hint?: string | undefined },
+  ) {
+    super(message, options?.hint ?? certificateHint(code), causeOnly(options));
     this.code = code;
   }
 }
@@ -161,15 +165,20 @@ export class TimeoutError extends ProvisionError {
   /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
   readonly scope: 'attempt' | 'deadline';
 
-  constructor(scope: 'attempt' | 'deadline', message: string, options?: { cause?: unknown }) {
-    super(
-      message,
-      scope === 'attempt'
-        ? 'The platform was slow to answer; try again or raise the timeout.'
-        : 'The platform did not answer in time; try again later or raise the time limit.',
-      options,
-    );
+  constructor(
+    scope: 'attempt' | 'deadline',
+    message: string,
+    options?: { cause?: unknown; hint?: string | undefined },
+  ) {
+    super(message, options?.hint ?? TimeoutError.defaultHint(scope), causeOnly(options));
     this.scope = scope;
+  }
+
+  /** What to do about a slow platform; a slow proxy gets its own hint. */
+  static defaultHint(scope: 'attempt' | 'deadline'): string {
+    return scope === 'attempt'
+      ? 'The platform was slow to answer; try again or raise the timeout.'
+      : 'The platform did not answer in time; try again later or raise the time limit.';
   }
 
   override get retryable(): boolean {

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { isLoopbackHost } from './api-url.js';
 import { InvalidInputError } from './errors.js';
 
@@ -20,8 +21,9 @@ export interface ProxyRoute {
  * - `https_proxy`/`HTTPS_PROXY` for https targets, `http_proxy`/`HTTP_PROXY` for http ones, the
  *   lower-case name first;
  * - `no_proxy`/`NO_PROXY`: comma-separated host names, each matching itself and its
- *   subdomains (`example.com`, `.example.com` and `*.example.com` alike), optionally limited to
- *   a port (`example.com:8443`); `*` turns the proxy off;
+ *   subdomains (`example.com`, `.example.com` and `*.example.com` alike), IP addresses and
+ *   CIDR ranges (`10.0.0.0/8`, `fd00::/8`), each optionally limited to a port
+ *   (`example.com:8443`, `[fd00::1]:8443`); `*` turns the proxy off;
  * - loopback (`localhost`, 127.0.0.0/8, `::1`) is never proxied.
  *
  * A proxy given without a scheme (`proxy.corp:3128`) is taken as `http://`.
@@ -65,6 +67,14 @@ function parseProxy(variable: string, value: string): ProxyRoute {
     );
   }
   if (!url.hostname) throw unusable('names no proxy host');
+  // A proxy URL never has a path: one here means a password with an unencoded / ? # or @ cut
+  // the URL short, and the rest would be taken for the host.
+  if (url.pathname !== '/' || url.search || url.hash || value.includes('#')) {
+    throw unusable(
+      'is not a plain proxy URL; percent-encode any / ? # or @ in the user name or password',
+    );
+  }
+  if (url.port === '0') throw unusable('names port 0');
   const protocol = url.protocol;
   const credentials = url.username || url.password;
   return {
@@ -88,16 +98,35 @@ function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]) {
 }
 
 function isExempt(host: string, port: number, noProxy: string): boolean {
-  const lowered = host.toLowerCase();
+  const target = host.toLowerCase().replace(/\.$/, '');
+  const family = isIP(target);
   return noProxy.split(',').some((raw) => {
     const entry = raw.trim().toLowerCase();
     if (!entry) return false;
     if (entry === '*') return true;
     const { name, port: entryPort } = splitPort(entry);
     if (entryPort !== undefined && entryPort !== port) return false;
-    const domain = name.replace(/^\*?\./, '');
-    return domain !== '' && (lowered === domain || lowered.endsWith(`.${domain}`));
+    // An address matches addresses and ranges only: "1.2.3" is no suffix of 10.1.2.3.
+    if (family !== 0) return addressMatches(target, family, name);
+    const domain = name.replace(/^\*?\./, '').replace(/\.$/, '');
+    return domain !== '' && (target === domain || target.endsWith(`.${domain}`));
   });
+}
+
+/** Whether an IP address is the address or inside the CIDR range an entry names. */
+function addressMatches(address: string, family: number, entry: string): boolean {
+  const [base = '', bits] = entry.split('/');
+  if (isIP(base) !== family) return false;
+  const type = family === 6 ? 'ipv6' : 'ipv4';
+  const ranges = new BlockList();
+  if (bits === undefined) {
+    ranges.addAddress(base, type);
+  } else {
+    const prefix = Number(bits);
+    if (!/^\d{1,3}$/.test(bits) || prefix > (family === 6 ? 128 : 32)) return false;
+    ranges.addSubnet(base, prefix, type);
+  }
+  return ranges.check(address, type);
 }
 
 /** `host:port`, `[v6]:port`, or a bare host (an IPv6 address without brackets has no port). */

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { ProxyError, TimeoutError } from './errors.js';
 import type { ProxyRoute } from './proxy-route.js';
@@ -11,13 +11,21 @@ export type TunnelledRequestOptions = http.ClientRequestArgs &
   tls.ConnectionOptions & {
     /** How long the proxy may take to open the tunnel; the attempt's own time limit. */
     tunnelTimeoutMs?: number;
+    /** Aborted when the request is given up, so that its tunnel is no longer waited for. */
+    tunnelSignal?: AbortSignal;
   };
 
 type ConnectionCallback = (error: Error | null, socket?: Socket) => void;
 
-/** The message for a tunnel that was not opened in time. */
-export function noTunnelWithin(route: ProxyRoute, timeoutMs: number): string {
-  return `No tunnel from ${describeProxy(route)} within ${timeoutMs} ms`;
+/** A tunnel the proxy did not open within the attempt's time limit. */
+export function tunnelTimeout(route: ProxyRoute, timeoutMs: number): TimeoutError {
+  return new TimeoutError(
+    'attempt',
+    `No tunnel from ${describeProxy(route)} within ${timeoutMs} ms`,
+    {
+      hint: `Check that the proxy in ${route.variable} is up and lets CONNECT through to the platform.`,
+    },
+  );
 }
 
 /** `the proxy at host:port (HTTPS_PROXY)`, for messages. */
@@ -76,6 +84,9 @@ function openTunnel(
     const connect = send({
       host: route.host,
       port: route.port,
+      // The proxy's own certificate is checked against the proxy's name, not the platform's
+      // (which Node would otherwise take from the Host header); an address sends no name.
+      servername: isIP(route.host) === 0 ? route.host : '',
       method: 'CONNECT',
       path: target,
       agent: false,
@@ -85,13 +96,17 @@ function openTunnel(
       },
     });
     pending.add(connect);
+    const { tunnelSignal } = options;
+    const giveUp = () => connect.destroy();
     const settle = () => {
       clearTimeout(timer);
+      tunnelSignal?.removeEventListener('abort', giveUp);
       pending.delete(connect);
     };
+    tunnelSignal?.addEventListener('abort', giveUp, { once: true });
     const timeoutMs = options.tunnelTimeoutMs ?? 30_000;
     const timer = setTimeout(() => {
-      connect.destroy(new TimeoutError('attempt', noTunnelWithin(route, timeoutMs)));
+      connect.destroy(tunnelTimeout(route, timeoutMs));
     }, timeoutMs);
 
     connect.once('connect', (response, socket, head) => {
@@ -112,6 +127,9 @@ function openTunnel(
         socketFailure(error, {
           subject: proxy,
           tlsSubject: proxy,
+          tlsHint:
+            `Check ${route.variable}: use http:// for a proxy that does not speak TLS, or trust ` +
+            "the proxy's certificate (NODE_EXTRA_CA_CERTS).",
           hint: `Check ${route.variable}, or list the platform host in NO_PROXY.`,
         }),
       );

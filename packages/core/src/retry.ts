@@ -205,7 +205,14 @@ function deadlineExceeded(policy: RetryPolicy, last: ProvisionError): TimeoutErr
     'deadline',
     `No usable answer within the ${seconds(policy.deadlineMs)} s time limit; ` +
       `last problem: ${last.message}`,
-    { cause: last },
+    // A timeout with advice of its own (a proxy that opened no tunnel) keeps it.
+    {
+      cause: last,
+      hint:
+        last instanceof TimeoutError && last.hint !== TimeoutError.defaultHint('attempt')
+          ? last.hint
+          : undefined,
+    },
   );
 }
 

@@ -19,6 +19,8 @@ export interface FailedPeer {
   subject: string;
   /** Whose certificate a TLS failure is about: `host:443`, or the proxy. */
   tlsSubject: string;
+  /** What to do about a TLS failure, when the advice for the platform's certificate does not fit. */
+  tlsHint?: string | undefined;
   /** What to do, when the general advice for a connection failure does not fit. */
   hint?: string | undefined;
 }
@@ -32,9 +34,7 @@ export function socketFailure(error: unknown, peer: FailedPeer): ProvisionError 
     return new CertificateError(
       `TLS connection to ${peer.tlsSubject} failed (${systemCode})`,
       systemCode,
-      {
-        cause: error,
-      },
+      { cause: error, hint: peer.tlsHint },
     );
   }
   // Node's HTTP parser reports an answer it cannot read (a header value with a control

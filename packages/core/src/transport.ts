@@ -5,9 +5,9 @@ import { AbortedError, InvalidResponseError, type ProvisionError, TimeoutError }
 import type { ProxyRoute } from './proxy-route.js';
 import {
   describeProxy,
-  noTunnelWithin,
   type TunnelledRequestOptions,
   tunnellingAgent,
+  tunnelTimeout,
 } from './proxy-tunnel.js';
 import { type FailedPeer, socketFailure } from './socket-failure.js';
 
@@ -50,6 +50,9 @@ export class Transport {
     if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
     const send = url.protocol === 'https:' ? https.request : http.request;
 
+    // Through a proxy, a request given up (timed out, cancelled) also stops waiting for its tunnel.
+    const tunnelWanted = this.#proxy ? new AbortController() : undefined;
+
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
       const finish = (error: unknown, answer?: HttpAnswer) => {
@@ -57,15 +60,21 @@ export class Transport {
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (answer) resolve(answer);
-        else reject(socketFailure(error, this.#peer(url)));
+        if (answer) {
+          resolve(answer);
+        } else {
+          tunnelWanted?.abort();
+          reject(socketFailure(error, this.#peer(url)));
+        }
       };
 
       const options: TunnelledRequestOptions = {
         method: 'POST',
         agent: this.#agentFor(url),
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-        tunnelTimeoutMs: request.timeoutMs,
+        ...(tunnelWanted
+          ? { tunnelTimeoutMs: request.timeoutMs, tunnelSignal: tunnelWanted.signal }
+          : {}),
       };
       const req = send(url, options);
       const abandon = (error: ProvisionError) => {
@@ -75,10 +84,11 @@ export class Transport {
       const timer = setTimeout(() => {
         // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
         const waitingForTunnel = this.#proxy !== undefined && !req.socket;
-        const message = waitingForTunnel
-          ? noTunnelWithin(this.#proxy as ProxyRoute, request.timeoutMs)
-          : `No complete answer within ${request.timeoutMs} ms`;
-        abandon(new TimeoutError('attempt', message));
+        abandon(
+          waitingForTunnel
+            ? tunnelTimeout(this.#proxy as ProxyRoute, request.timeoutMs)
+            : new TimeoutError('attempt', `No complete answer within ${request.timeoutMs} ms`),
+        );
       }, request.timeoutMs);
       const onAbort = () => abandon(new AbortedError({ cause: signal?.reason }));
       signal?.addEventListener('abort', onAbort, { once: true });

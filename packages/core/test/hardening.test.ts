@@ -197,16 +197,28 @@ describe('inputs from code that is not type-checked', () => {
 });
 
 describe('loopback', () => {
-  it.each(['localhost', '127.0.0.1', '127.9.8.7', '[::1]'])('counts %s as this machine', (host) => {
+  it.each([
+    'localhost',
+    'LOCALHOST.',
+    '127.0.0.1',
+    '127.9.8.7',
+    '[::1]',
+    new URL('http://[::ffff:127.0.0.1]').hostname,
+    '[::ffff:7fff:ffff]',
+  ])('counts %s as this machine', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['platform.localhost', '128.0.0.1', '0.0.0.0', 'localhost.example.test'])(
-    'does not count %s',
-    (host) => {
-      expect(isLoopbackHost(host)).toBe(false);
-    },
-  );
+  it.each([
+    'platform.localhost',
+    '128.0.0.1',
+    '0.0.0.0',
+    'localhost.example.test',
+    '[::ffff:8000:1]',
+    '[::ffff:10.0.0.1]',
+  ])('does not count %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
 });
 
 describe('the caller’s hooks', () => {

@@ -137,6 +137,41 @@ describe('which proxy a request goes through', () => {
       { HTTPS_PROXY: 'http://p:1', NO_PROXY: '[fd00::1]:8443' },
       'https://[fd00::1]:8443',
     ],
+    [
+      'NO_PROXY writes the IPv6 address another way',
+      { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'fd00:0:0::1' },
+      'https://[fd00::1]',
+    ],
+    [
+      'NO_PROXY names an IPv4 range',
+      { HTTPS_PROXY: 'http://p:1', NO_PROXY: '10.0.0.0/8' },
+      'https://10.20.30.40',
+    ],
+    [
+      'NO_PROXY names an IPv6 range',
+      { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'fd00::/8' },
+      'https://[fd12::7]',
+    ],
+    [
+      'NO_PROXY names the host with a final dot',
+      { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'example.test.' },
+      'https://platform.example.test',
+    ],
+    [
+      'the target has a final dot',
+      { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'example.test' },
+      'https://platform.example.test.',
+    ],
+    [
+      'the target is localhost with a final dot',
+      { HTTPS_PROXY: 'http://p:1' },
+      'https://localhost.:8443',
+    ],
+    [
+      'the target is loopback written as IPv4-mapped IPv6',
+      { HTTPS_PROXY: 'http://p:1' },
+      'https://[::ffff:127.0.0.1]:8443',
+    ],
   ])('goes direct when %s', (_case, env, target) => {
     expect(proxyRouteFor(new URL(target), env)).toBeUndefined();
   });
@@ -148,6 +183,16 @@ describe('which proxy a request goes through', () => {
   ])('still uses the proxy when NO_PROXY names %s', (_case, noProxy) => {
     const env = { HTTPS_PROXY: 'http://p:1', NO_PROXY: noProxy };
     expect(proxyRouteFor(HTTPS_TARGET, env)).toMatchObject({ host: 'p' });
+  });
+
+  it.each([
+    ['the end of an address', '1.2.3', 'https://10.1.2.3'],
+    ['another range', '10.0.0.0/8', 'https://11.0.0.1'],
+    ['a range of the other family', 'fd00::/8', 'https://10.0.0.1'],
+    ['an impossible prefix', '10.0.0.0/33', 'https://10.0.0.1'],
+  ])('still uses the proxy for an address when NO_PROXY names %s', (_case, noProxy, target) => {
+    const env = { HTTPS_PROXY: 'http://p:1', NO_PROXY: noProxy };
+    expect(proxyRouteFor(new URL(target), env)).toMatchObject({ host: 'p' });
   });
 });
 
@@ -181,6 +226,15 @@ describe('an unusable proxy setting', () => {
       'file:///s3cretpw',
       'HTTPS_PROXY names a file proxy; only http and https proxies are supported',
     ],
+    [
+      'http://ci:8080/s3cretpw@proxy:3128',
+      'HTTPS_PROXY is not a plain proxy URL; percent-encode any / ? # or @ in the user name or password',
+    ],
+    [
+      'http://ci@proxy:3128/?s3cretpw',
+      'HTTPS_PROXY is not a plain proxy URL; percent-encode any / ? # or @ in the user name or password',
+    ],
+    ['http://proxy:0', 'HTTPS_PROXY names port 0'],
   ])('%j fails before any request, naming the variable and not the password', (value, message) => {
     let failure: unknown;
     try {

@@ -214,15 +214,41 @@ describe('a client behind a proxy', () => {
     expect((failure as TimeoutError).message).toMatch(
       /^No tunnel from the proxy at 127\.0\.0\.1:\d+ \(HTTP_PROXY\) within 200 ms/,
     );
+    expect((failure as TimeoutError).hint).toBe(
+      'Check that the proxy in HTTP_PROXY is up and lets CONNECT through to the platform.',
+    );
     // Without close(): the CONNECT is given up on its own, so nothing keeps the process alive.
     await proxy.idle();
     expect(proxy.openConnections()).toBe(0);
   });
 
-  it('ends a tunnel still being opened when the client is closed', async () => {
+  it('ends a call waiting for its tunnel when the client is closed', async () => {
     proxy = await startConnectProxy();
     useProxy(proxy.url);
-    const client = createClient(clientOptions(`http://${HIDDEN_HOST}:8080`));
+    const client = createClient({
+      ...clientOptions(`http://${HIDDEN_HOST}:8080`),
+      timeoutMs: 120_000,
+    });
+
+    const pending = client
+      .provisionKey({ organization: 'acme', clientId: 'job-1' })
+      .catch((e: unknown) => e);
+    await vi.waitFor(() => expect(proxy?.connects).toHaveLength(1));
+    client.close();
+
+    expect(await pending).toBeInstanceOf(AbortedError);
+    await proxy.idle();
+    expect(proxy.connects).toHaveLength(1);
+  });
+
+  it('stops waiting for the tunnel as soon as the call is cancelled', async () => {
+    proxy = await startConnectProxy();
+    useProxy(proxy.url);
+    // A tunnel left waiting would hold its connection for two minutes, far past the test's limit.
+    const client = createClient({
+      ...clientOptions(`http://${HIDDEN_HOST}:8080`),
+      timeoutMs: 120_000,
+    });
     const controller = new AbortController();
 
     const pending = client
@@ -230,11 +256,43 @@ describe('a client behind a proxy', () => {
       .catch((e: unknown) => e);
     await vi.waitFor(() => expect(proxy?.connects).toHaveLength(1));
     controller.abort();
-    client.close();
 
     expect(await pending).toBeInstanceOf(AbortedError);
     await proxy.idle();
-    expect(proxy.openConnections()).toBe(0);
+    client.close();
+  });
+
+  it('checks an https proxy’s certificate against the proxy’s own name', async () => {
+    proxy = await startConnectProxy({
+      targetPort: 9,
+      tls: { key: fixture('proxy-localhost.key.pem'), cert: fixture('proxy-localhost.cert.pem') },
+    });
+    useProxy(proxy.url.replace('127.0.0.1', 'localhost'));
+
+    const failure = await provisionThrough(`http://${HIDDEN_HOST}:8080`).catch((e: unknown) => e);
+
+    // Not trusted here, but not misnamed either: the check was made against "localhost".
+    expect(failure).toBeInstanceOf(CertificateError);
+    expect(failure).toMatchObject({
+      code: expect.stringMatching(/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/),
+      hint:
+        'Check HTTP_PROXY: use http:// for a proxy that does not speak TLS, or trust the ' +
+        "proxy's certificate (NODE_EXTRA_CA_CERTS).",
+    });
+    expect((failure as CertificateError).message).toMatch(
+      /^TLS connection to the proxy at localhost:\d+ \(HTTP_PROXY\) failed/,
+    );
+    expect(proxy.connects).toEqual([]);
+  });
+
+  it('names the proxy variable when an https:// proxy does not speak TLS', async () => {
+    proxy = await startConnectProxy({ refuseWith: 502 });
+    useProxy(proxy.url.replace('http:', 'https:'));
+
+    const failure = await provisionThrough(`http://${HIDDEN_HOST}:8080`).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(CertificateError);
+    expect((failure as CertificateError).hint).toMatch(/^Check HTTP_PROXY: use http:\/\//);
   });
 
   it('runs TLS inside the tunnel, checking the platform certificate as without a proxy', async () => {
@@ -280,10 +338,12 @@ async function releasedLoopbackPort(): Promise<number> {
   return port;
 }
 
+function fixture(name: string): Buffer {
+  return readFileSync(fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url)));
+}
+
 /** An https server on 127.0.0.1 with a self-signed certificate for the hidden host name. */
 async function startTlsPlatform() {
-  const fixture = (name: string) =>
-    readFileSync(fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url)));
   let connections = 0;
   const server = createHttpsServer(
     { key: fixture('platform-invalid.key.pem'), cert: fixture('platform-invalid.cert.pem') },

@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 
 /** How the proxy answers each CONNECT. */
@@ -13,6 +14,8 @@ export interface ConnectProxyOptions {
   refuseWith?: number | undefined;
   /** Answer every CONNECT with these bytes, then close: a proxy that does not speak HTTP. */
   rawAnswer?: string | undefined;
+  /** Serve the proxy itself over TLS (an `https://` proxy) with this key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
 }
 
 /** One CONNECT the proxy received. */
@@ -24,7 +27,7 @@ export interface RecordedConnect {
 
 /** A forward proxy on loopback, for tests of clients that honour `HTTPS_PROXY`. */
 export interface ConnectProxy {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://` when served over TLS. */
   url: string;
   connects: RecordedConnect[];
   /** Client connections currently open to the proxy. */
@@ -39,13 +42,17 @@ export interface ConnectProxy {
  * 127.0.0.1, so a test can name any host without a packet leaving the machine.
  */
 export async function startConnectProxy(options: ConnectProxyOptions = {}): Promise<ConnectProxy> {
-  const { targetPort, refuseWith, rawAnswer } = options;
+  const { targetPort, refuseWith, rawAnswer, tls } = options;
   const connects: RecordedConnect[] = [];
   const sockets = new Set<Socket>();
   const clients = new Set<Socket>();
   let onIdle: (() => void)[] = [];
-  const server = createServer((_request, response) => response.writeHead(405).end());
-  server.on('connection', (socket) => {
+  const refuseOtherMethods = (
+    _request: unknown,
+    response: { writeHead(status: number): { end(): void } },
+  ) => response.writeHead(405).end();
+  const server = tls ? createTlsServer(tls, refuseOtherMethods) : createServer(refuseOtherMethods);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     clients.add(socket);
     socket.on('close', () => {
@@ -81,7 +88,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     connects,
     openConnections: () => clients.size,
     idle: () =>

@@ -8185,6 +8185,8 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  */
 class Transport {
     #agents = new Map();
+    /** How to abandon each request still waiting for its answer, for close(). */
+    #inFlight = new Set();
     #proxy;
     /** @param proxy - the proxy every request goes through, from {@link proxyRouteFor}. */
     constructor(proxy) {
@@ -8204,6 +8206,7 @@ class Transport {
                 if (settled)
                     return;
                 settled = true;
+                this.#inFlight.delete(abandon);
                 clearTimeout(timer);
                 signal?.removeEventListener('abort', onAbort);
                 if (answer) {
@@ -8227,6 +8230,7 @@ class Transport {
                 finish(error);
                 req.destroy(error);
             };
+            this.#inFlight.add(abandon);
             const timer = setTimeout(() => {
                 // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
                 const waitingForTunnel = this.#proxy !== undefined && !req.socket;
@@ -8283,8 +8287,14 @@ class Transport {
             req.end(request.body);
         });
     }
-    /** Closes idle keep-alive connections and open tunnels, so the process can exit at once. */
+    /**
+     * Abandons the requests still waiting (they fail with {@link AbortedError}) and closes idle
+     * keep-alive connections and open tunnels, so the process can exit at once.
+     */
     close() {
+        for (const abandon of this.#inFlight)
+            abandon(new errors/* AbortedError */.oM());
+        this.#inFlight.clear();
         for (const agent of this.#agents.values())
             agent.destroy();
         this.#agents.clear();
@@ -8378,13 +8388,12 @@ function createClient(options) {
         }
         return url;
     };
-    // close() cancels the calls still running, which would otherwise go on to their deadline.
-    let closing = new AbortController();
+    // close() ends the calls still running, which would otherwise go on to their deadline: the
+    // transport abandons their requests, and a call between attempts stops at its next one.
+    let closedTimes = 0;
     async function provisionKey(request) {
-        const { organization, clientId } = request;
-        const signal = request.signal
-            ? AbortSignal.any([request.signal, closing.signal])
-            : closing.signal;
+        const { organization, clientId, signal } = request;
+        const closedTimesAtStart = closedTimes;
         const url = redactingInputErrors(secrets, () => {
             assertValidClientId(clientId);
             const minTtlMs = request.minTtlMs ?? 0;
@@ -8397,6 +8406,8 @@ function createClient(options) {
         let attempts = 0;
         const provisioned = await withRetries(async (attempt, timeoutMs) => {
             attempts = attempt;
+            if (closedTimes !== closedTimesAtStart)
+                throw new errors/* AbortedError */.oM();
             const answer = await transport.post({ url, headers, body, timeoutMs, signal });
             const now = clock.now();
             if (answer.status !== 200 && answer.status !== 201) {
@@ -8431,8 +8442,7 @@ function createClient(options) {
         apiUrl: displayApiUrl(settings.platform),
         provisionKey,
         close: () => {
-            closing.abort(new Error('The client was closed'));
-            closing = new AbortController();
+            closedTimes += 1;
             transport.close();
         },
     };

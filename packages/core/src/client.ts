@@ -2,6 +2,7 @@ import { DEFAULT_API_URL, displayApiUrl, normaliseApiUrl, provisioningUrl } from
 import { assertValidClientId } from './client-id.js';
 import { parseErrorResponse, readRequestId } from './envelope.js';
 import {
+  AbortedError,
   ConflictError,
   InvalidInputError,
   InvalidResponseError,
@@ -125,14 +126,13 @@ export function createClient(options: ClientOptions): PlatformClient {
     return url;
   };
 
-  // close() cancels the calls still running, which would otherwise go on to their deadline.
-  let closing = new AbortController();
+  // close() ends the calls still running, which would otherwise go on to their deadline: the
+  // transport abandons their requests, and a call between attempts stops at its next one.
+  let closedTimes = 0;
 
   async function provisionKey(request: ProvisionRequest): Promise<ProvisionedKey> {
-    const { organization, clientId } = request;
-    const signal = request.signal
-      ? AbortSignal.any([request.signal, closing.signal])
-      : closing.signal;
+    const { organization, clientId, signal } = request;
+    const closedTimesAtStart = closedTimes;
     const url = redactingInputErrors(secrets, () => {
       assertValidClientId(clientId);
       const minTtlMs = request.minTtlMs ?? 0;
@@ -147,6 +147,7 @@ export function createClient(options: ClientOptions): PlatformClient {
     const provisioned = await withRetries(
       async (attempt, timeoutMs) => {
         attempts = attempt;
+        if (closedTimes !== closedTimesAtStart) throw new AbortedError();
         const answer = await transport.post({ url, headers, body, timeoutMs, signal });
         const now = clock.now();
         if (answer.status !== 200 && answer.status !== 201) {
@@ -188,8 +189,7 @@ export function createClient(options: ClientOptions): PlatformClient {
     apiUrl: displayApiUrl(settings.platform),
     provisionKey,
     close: () => {
-      closing.abort(new Error('The client was closed'));
-      closing = new AbortController();
+      closedTimes += 1;
       transport.close();
     },
   };

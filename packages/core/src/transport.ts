@@ -37,6 +37,8 @@ export interface HttpPost {
  */
 export class Transport {
   readonly #agents = new Map<string, Agent>();
+  /** How to abandon each request still waiting for its answer, for close(). */
+  readonly #inFlight = new Set<(error: ProvisionError) => void>();
   readonly #proxy: ProxyRoute | undefined;
 
   /** @param proxy - the proxy every request goes through, from {@link proxyRouteFor}. */
@@ -58,6 +60,7 @@ export class Transport {
       const finish = (error: unknown, answer?: HttpAnswer) => {
         if (settled) return;
         settled = true;
+        this.#inFlight.delete(abandon);
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (answer) {
@@ -81,6 +84,7 @@ export class Transport {
         finish(error);
         req.destroy(error);
       };
+      this.#inFlight.add(abandon);
       const timer = setTimeout(() => {
         // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
         const waitingForTunnel = this.#proxy !== undefined && !req.socket;
@@ -138,8 +142,13 @@ export class Transport {
     });
   }
 
-  /** Closes idle keep-alive connections and open tunnels, so the process can exit at once. */
+  /**
+   * Abandons the requests still waiting (they fail with {@link AbortedError}) and closes idle
+   * keep-alive connections and open tunnels, so the process can exit at once.
+   */
   close(): void {
+    for (const abandon of this.#inFlight) abandon(new AbortedError());
+    this.#inFlight.clear();
     for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
   }

@@ -11,25 +11,37 @@ const RFC3339 =
 export function parseRfc3339(value: string): Date | undefined {
   const match = RFC3339.exec(value);
   if (!match) return undefined;
-  const [, year, month, day, hour, minute, second, fraction, , sign, offsetHours, offsetMinutes] =
-    match.map((part) => part ?? '');
-  const numbers = [year, month, day, hour, minute, second].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const [y, mo, d, h, mi, s] = numbers;
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return undefined;
-  if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return undefined;
-  if (Number(offsetHours || 0) > 23 || Number(offsetMinutes || 0) > 59) return undefined;
+  // Read field by field: this runs on every key a client receives.
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
+  const fraction = match[7];
+  const sign = match[9];
+  const offsetHours = Number(match[10] ?? 0);
+  const offsetMinutes = Number(match[11] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) {
+    return undefined;
+  }
+  if (day > daysInMonth(year, month)) return undefined;
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
 
-  const milliseconds = Number((fraction ?? '').padEnd(3, '0').slice(0, 3));
+  const milliseconds = fraction === undefined ? 0 : Number(fraction.padEnd(3, '0').slice(0, 3));
   // A leap second is read as the last moment of its minute.
-  const utc = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59), milliseconds);
-  const offsetMs =
-    (Number(offsetHours || 0) * 60 + Number(offsetMinutes || 0)) * 60_000 * (sign === '-' ? -1 : 1);
-  return new Date(utc - offsetMs);
+  const local = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not read years 0 to 99 as 1900 to 1999.
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, Math.min(second, 59), milliseconds);
+  const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000 * (sign === '-' ? -1 : 1);
+  return new Date(local.getTime() - offsetMs);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return leap ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

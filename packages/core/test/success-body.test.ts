@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidResponseError, parseRfc3339, provisionKey } from '../src/index.js';
@@ -75,6 +76,45 @@ describe('expires_at', () => {
 
   it('treats a leap second as the end of its minute', () => {
     expect(parseRfc3339('2026-06-30T23:59:60Z')?.toISOString()).toBe('2026-06-30T23:59:59.000Z');
+  });
+
+  it('reads any instant from year 0 to 9999, in any offset and fraction, as JavaScript does', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('0000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59Z'),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+        fc.integer({ min: 0, max: 999_999 }),
+        (instant, offsetMinutes, microseconds) => {
+          const shifted = new Date(instant.getTime() + offsetMinutes * 60_000);
+          const [date, time] = shifted.toISOString().slice(0, 19).split('T');
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const hours = String(Math.floor(Math.abs(offsetMinutes) / 60)).padStart(2, '0');
+          const minutes = String(Math.abs(offsetMinutes) % 60).padStart(2, '0');
+          const fraction = String(microseconds).padStart(6, '0');
+          const text = `${date}T${time}.${fraction}${sign}${hours}:${minutes}`;
+          if (!/^\d{4}-/.test(text)) return; // shifted out of the four-digit years
+
+          const expected =
+            Date.parse(`${date}T${time}.${fraction.slice(0, 3)}Z`) - offsetMinutes * 60_000;
+          expect(parseRfc3339(text)?.getTime()).toBe(expected);
+        },
+      ),
+    );
+  });
+
+  it.each(['2023-02-29', '2100-02-29', '2026-04-31', '2026-06-31', '2026-09-31', '2026-11-31'])(
+    'knows %s does not exist',
+    (day) => {
+      expect(parseRfc3339(`${day}T00:00:00Z`)).toBeUndefined();
+    },
+  );
+
+  it.each(['2024-02-29', '2000-02-29', '0004-02-29', '2026-12-31'])('knows %s exists', (day) => {
+    expect(parseRfc3339(`${day}T00:00:00Z`)?.toISOString()).toBe(`${day}T00:00:00.000Z`);
   });
 });
 

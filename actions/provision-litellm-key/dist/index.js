@@ -7745,6 +7745,8 @@ function decoded(part) {
 
 ;// CONCATENATED MODULE: ../../packages/core/dist/retry.js
 
+/** Attempts at most, rate-limited ones included, however long the deadline. */
+const MAX_ATTEMPTS_IN_ALL = 100;
 /** Time kept for the last attempt: a retry that could not finish within it is not started. */
 const MIN_LAST_ATTEMPT_MS = 1_000;
 /** The real clock. */
@@ -7789,6 +7791,7 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
     const deadline = startedAt + policy.deadlineMs;
     const summary = (attempts) => ({ attempts, elapsedMs: clock.now() - startedAt });
     let rateLimitedInARow = 0;
+    let rateLimitedSoFar = 0;
     for (let number = 1;; number += 1) {
         const attemptStart = clock.now();
         const remaining = deadline - attemptStart;
@@ -7822,9 +7825,14 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
                 (error instanceof errors/* TimeoutError */.MU && timeoutMs < policy.attemptTimeoutMs)) {
                 throw stop(deadlineExceeded(policy, error));
             }
-            if (number >= policy.maxAttempts)
+            const failuresSoFar = number - rateLimitedSoFar;
+            const waitedOut = error instanceof errors/* RateLimitError */.OE && policy.maxAttempts > 1;
+            const attemptsLeft = number < MAX_ATTEMPTS_IN_ALL && (waitedOut || failuresSoFar < policy.maxAttempts);
+            if (!attemptsLeft)
                 throw stop(error);
             rateLimitedInARow = error instanceof errors/* RateLimitError */.OE ? rateLimitedInARow + 1 : 0;
+            if (error instanceof errors/* RateLimitError */.OE)
+                rateLimitedSoFar += 1;
             const planned = plannedWait(number, rateLimitedInARow, error, policy, clock);
             const reserve = Math.min(MIN_LAST_ATTEMPT_MS, policy.attemptTimeoutMs);
             const available = deadline - reserve - clock.now();
@@ -7838,10 +7846,13 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
             const tooLate = retryAfterMs !== undefined ? retryAfterMs > available : clock.now() + waitMs >= deadline;
             if (tooLate) {
                 // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
-                throw stop(error, retryAfterMs !== undefined
-                    ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
-                        `${seconds(policy.deadlineMs)} s time limit`
-                    : `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`);
+                throw stop(error, retryAfterMs === undefined
+                    ? `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`
+                    : retryAfterMs > policy.deadlineMs
+                        ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
+                            `${seconds(policy.deadlineMs)} s time limit`
+                        : `the platform asked to wait ${seconds(retryAfterMs)} s, too late for another ` +
+                            `attempt within the ${seconds(policy.deadlineMs)} s time limit`);
             }
             onAttempt({ ...report, plannedWaitMs: waitMs });
             try {

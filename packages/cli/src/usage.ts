@@ -17,7 +17,8 @@ Flags:
   --min-ttl-seconds N         fail unless the key stays valid this long (0-86400, default 60)
   --timeout-seconds N         time limit for provisioning, retries included
                               (1-3600, default 60)
-  --max-attempts N            attempts at most (1-20, default 4)
+  --max-attempts N            attempts at most for failures (1-20, default 4; 1: no retry);
+                              rate limits are waited out within the time limit
   --allow-insecure-http       permit plain http to hosts other than loopback
   --format FORMAT             shell (default): export lines, safe to eval
                               dotenv: NAME=value lines

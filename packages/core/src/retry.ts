@@ -26,8 +26,17 @@ export interface RetryClock {
   random(): number;
 }
 
+/** Attempts at most, rate-limited ones included, however long the deadline. */
+export const MAX_ATTEMPTS_IN_ALL = 100;
+
 /** How persistently to try. */
 export interface RetryPolicy {
+  /**
+   * Attempts at most for failures; 1 turns retrying off. Otherwise rate-limited answers (429)
+   * do not use them up: the platform is scheduling the client, and giving up while time remains
+   * would fail a job that only had to wait. The deadline bounds them, and
+   * {@link MAX_ATTEMPTS_IN_ALL}.
+   */
   maxAttempts: number;
   /** Per-attempt limit: connecting, headers and the whole body. */
   attemptTimeoutMs: number;
@@ -100,6 +109,7 @@ export async function withRetries<T>(
   const deadline = startedAt + policy.deadlineMs;
   const summary = (attempts: number) => ({ attempts, elapsedMs: clock.now() - startedAt });
   let rateLimitedInARow = 0;
+  let rateLimitedSoFar = 0;
 
   for (let number = 1; ; number += 1) {
     const attemptStart = clock.now();
@@ -135,8 +145,13 @@ export async function withRetries<T>(
       ) {
         throw stop(deadlineExceeded(policy, error));
       }
-      if (number >= policy.maxAttempts) throw stop(error);
+      const failuresSoFar = number - rateLimitedSoFar;
+      const waitedOut = error instanceof RateLimitError && policy.maxAttempts > 1;
+      const attemptsLeft =
+        number < MAX_ATTEMPTS_IN_ALL && (waitedOut || failuresSoFar < policy.maxAttempts);
+      if (!attemptsLeft) throw stop(error);
       rateLimitedInARow = error instanceof RateLimitError ? rateLimitedInARow + 1 : 0;
+      if (error instanceof RateLimitError) rateLimitedSoFar += 1;
 
       const planned = plannedWait(number, rateLimitedInARow, error, policy, clock);
       const reserve = Math.min(MIN_LAST_ATTEMPT_MS, policy.attemptTimeoutMs);
@@ -155,10 +170,13 @@ export async function withRetries<T>(
         // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
         throw stop(
           error,
-          retryAfterMs !== undefined
-            ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
+          retryAfterMs === undefined
+            ? `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`
+            : retryAfterMs > policy.deadlineMs
+              ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
                 `${seconds(policy.deadlineMs)} s time limit`
-            : `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`,
+              : `the platform asked to wait ${seconds(retryAfterMs)} s, too late for another ` +
+                `attempt within the ${seconds(policy.deadlineMs)} s time limit`,
         );
       }
       onAttempt({ ...report, plannedWaitMs: waitMs });

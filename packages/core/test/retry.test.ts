@@ -174,6 +174,66 @@ describe('how long it waits', () => {
   });
 });
 
+describe('rate limits and the attempt budget', () => {
+  it('waits out rate limits without using up attempts', async () => {
+    const scope = platform().times(6).reply(429, rateLimited, { 'retry-after': '1' });
+    platform().reply(200, successBody());
+    const { options, waits } = testOptions({ maxAttempts: 4, deadlineMs: 120_000 });
+
+    const key = await provisionKey({ ...options, ...request });
+
+    expect(key.attempts).toBe(7);
+    expect(waits).toHaveLength(6);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('still stops after maxAttempts failures that are not rate limits', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      platform().reply(500, serverError);
+      platform().reply(429, rateLimited, { 'retry-after': '1' });
+    }
+    const { options } = testOptions({ maxAttempts: 3, deadlineMs: 120_000 });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
+    // Three server errors, with two rate limits between them.
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.attempts).toBe(5);
+  });
+
+  it('does not retry a rate limit when maxAttempts is 1', async () => {
+    platform().reply(429, rateLimited, { 'retry-after': '1' });
+    const { options, waits } = testOptions({ maxAttempts: 1 });
+
+    const error = await provisionKey({ ...options, ...request }).catch((caught) => caught);
+
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.attempts).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('stops at 100 attempts in all, however long the deadline', async () => {
+    platform().times(100).reply(429, rateLimited, { 'retry-after': '1' });
+    const { options, waits } = testOptions({ maxAttempts: 4, deadlineMs: 24 * 3_600_000 });
+    let virtualNow = NOW;
+    const clock = {
+      now: () => virtualNow,
+      random: () => 0,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        virtualNow += ms;
+      },
+    };
+
+    const error = await provisionKey({ ...options, clock, ...request }).catch((caught) => caught);
+
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.attempts).toBe(100);
+    expect(error.message).toMatch(/\(after 100 attempts over \d+\.\d s\)$/);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
 describe('when the attempts run out', () => {
   it('throws the last error, saying how many attempts were made and over how long', async () => {
     platform().times(4).reply(500, serverError);

@@ -7872,7 +7872,11 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
 function plannedWait(attemptNumber, rateLimitedInARow, error, policy, clock) {
     const doubling = (first, max, step) => Math.min(max, first * 2 ** Math.max(0, step - 1));
     if (error instanceof errors/* RateLimitError */.OE) {
-        const spread = doubling(policy.rateLimitSpreadMs, policy.maxRateLimitSpreadMs, rateLimitedInARow);
+        // Clients turned away together come back over a few seconds; those turned away again meet
+        // the crowd at its densest and spread twice as wide. A client refused a third time is in
+        // the tail: the crowd has mostly been served, and a wide window would only leave it waiting
+        // after the platform has gone quiet.
+        const spread = rateLimitedInARow === 2 ? policy.crowdRateLimitSpreadMs : policy.rateLimitSpreadMs;
         return (error.retryAfterMs ?? 0) + Math.floor(clock.random() * spread);
     }
     // A 503 may carry Retry-After too; it is a floor there as well.
@@ -8382,7 +8386,7 @@ const DEFAULTS = {
     // Tuned with a 200-job matrix against a 20-per-second limit: wide enough that the herd
     // spreads over the seconds the platform needs, narrow enough not to idle once it has.
     rateLimitSpreadMs: 3_000,
-    maxRateLimitSpreadMs: 6_000,
+    crowdRateLimitSpreadMs: 6_000,
 };
 /**
  * Creates a client after checking every option; nothing touches the network until
@@ -8522,7 +8526,7 @@ function readSettings(options, token) {
             baseBackoffMs: DEFAULTS.baseBackoffMs,
             maxBackoffMs: DEFAULTS.maxBackoffMs,
             rateLimitSpreadMs: DEFAULTS.rateLimitSpreadMs,
-            maxRateLimitSpreadMs: DEFAULTS.maxRateLimitSpreadMs,
+            crowdRateLimitSpreadMs: DEFAULTS.crowdRateLimitSpreadMs,
         },
     };
 }

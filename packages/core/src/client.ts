@@ -86,7 +86,7 @@ const DEFAULTS = {
   // Tuned with a 200-job matrix against a 20-per-second limit: wide enough that the herd
   // spreads over the seconds the platform needs, narrow enough not to idle once it has.
   rateLimitSpreadMs: 3_000,
-  maxRateLimitSpreadMs: 6_000,
+  crowdRateLimitSpreadMs: 6_000,
 };
 
 /**
@@ -258,7 +258,7 @@ function readSettings(options: ClientOptions, token: string) {
       baseBackoffMs: DEFAULTS.baseBackoffMs,
       maxBackoffMs: DEFAULTS.maxBackoffMs,
       rateLimitSpreadMs: DEFAULTS.rateLimitSpreadMs,
-      maxRateLimitSpreadMs: DEFAULTS.maxRateLimitSpreadMs,
+      crowdRateLimitSpreadMs: DEFAULTS.crowdRateLimitSpreadMs,
     },
   };
 }

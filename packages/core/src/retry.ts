@@ -45,9 +45,12 @@ export interface RetryPolicy {
   /** The first backoff window; it doubles per attempt up to `maxBackoffMs`. */
   baseBackoffMs: number;
   maxBackoffMs: number;
-  /** The jitter window added to a `Retry-After`; it doubles per 429 in a row up to the maximum. */
+  /**
+   * The jitter window added to a `Retry-After`: this after the first 429 in a row and after the
+   * third and later ones, `crowdRateLimitSpreadMs` after the second.
+   */
   rateLimitSpreadMs: number;
-  maxRateLimitSpreadMs: number;
+  crowdRateLimitSpreadMs: number;
 }
 
 /** The outcome of one attempt, as the retry loop sees it. */
@@ -204,11 +207,12 @@ function plannedWait(
   const doubling = (first: number, max: number, step: number) =>
     Math.min(max, first * 2 ** Math.max(0, step - 1));
   if (error instanceof RateLimitError) {
-    const spread = doubling(
-      policy.rateLimitSpreadMs,
-      policy.maxRateLimitSpreadMs,
-      rateLimitedInARow,
-    );
+    // Clients turned away together come back over a few seconds; those turned away again meet
+    // the crowd at its densest and spread twice as wide. A client refused a third time is in
+    // the tail: the crowd has mostly been served, and a wide window would only leave it waiting
+    // after the platform has gone quiet.
+    const spread =
+      rateLimitedInARow === 2 ? policy.crowdRateLimitSpreadMs : policy.rateLimitSpreadMs;
     return (error.retryAfterMs ?? 0) + Math.floor(clock.random() * spread);
   }
   // A 503 may carry Retry-After too; it is a floor there as well.

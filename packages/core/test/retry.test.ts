@@ -147,14 +147,14 @@ describe('how long it waits', () => {
     expect(waits).toEqual([1500]);
   });
 
-  it('spreads rate-limited retries over a window that grows from 3 s to at most 6 s', async () => {
-    platform().times(3).reply(429, rateLimited, { 'retry-after': '1' });
+  it('spreads rate-limited retries over 3 s, then 6 s, then 3 s again', async () => {
+    platform().times(4).reply(429, rateLimited, { 'retry-after': '1' });
     platform().reply(200, successBody());
     const { options, waits } = testOptions({ maxAttempts: 4, clock: { random: () => 0.999 } });
 
     await provisionKey({ ...options, ...request });
 
-    expect(waits).toEqual([1000 + 2997, 1000 + 5994, 1000 + 5994]);
+    expect(waits).toEqual([1000 + 2997, 1000 + 5994, 1000 + 2997, 1000 + 2997]);
   });
 
   it('gives up at once when Retry-After points past the deadline', async () => {

@@ -454,6 +454,9 @@ export function oneLine(text: string): string {
       .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
       .replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}]+/gu, ' ')
+      // The Actions runner reads an old form of workflow command, `##[name]`, anywhere in a
+      // line of a step's output; a message printed by a command-line tool must not hold one.
+      .replace(/##\[/g, '# #[')
       .trim()
   );
 }

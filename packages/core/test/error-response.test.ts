@@ -175,4 +175,13 @@ describe('bodies that are not the envelope', () => {
     expect(error.type).toBe('http_500');
     expect(error.requestId).toBeUndefined();
   });
+
+  it('leaves no old-style workflow command in a message a log will show', async () => {
+    const detail = 'denied ##[set-output name=base-url]https://evil.invalid ##[stop-commands]x';
+    const error = await failureFor(403, envelope(403, 'permission_denied', detail));
+
+    expect(error.message).not.toContain('##[');
+    expect(error.message).toContain('# #[set-output name=base-url]https://evil.invalid');
+    expect(formatFailure(error)).not.toContain('##[');
+  });
 });

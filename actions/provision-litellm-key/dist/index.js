@@ -7390,6 +7390,138 @@ function encodeOrganization(organization) {
     }
 }
 
+;// CONCATENATED MODULE: ../../packages/core/dist/secrets.js
+
+/**
+ * The shortest value treated as a secret. Masking a shorter one would blank that text wherever
+ * it appears in a log (every "true", every "e"), and nothing that short is a usable credential:
+ * a token or key below it is refused instead.
+ */
+const MIN_SECRET_LENGTH = 8;
+/** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
+class SecretHookError extends errors/* ProvisionError */.uv {
+    constructor(cause) {
+        super(`The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'Fix the onSecret callback; a secret that cannot be masked is not handed out.', { cause });
+    }
+}
+/**
+ * The one place that decides what is secret: the platform token and every provisioned key.
+ *
+ * A registry is told about each secret the moment it is known, reports it to the caller's
+ * `onSecret` hook (a CI integration masks it there) and scrubs it from any text this package
+ * is about to place in an error or a log line. The values live in a private field, so neither
+ * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
+ */
+class SecretRegistry {
+    /** The token, kept for the registry's whole life. */
+    #permanent = new Set();
+    /** The newest keys, oldest first; older ones were reported to `onSecret` already. */
+    #recent = [];
+    #onSecret;
+    /** Each secret's pieces, computed once when it is added. */
+    #pieces = new Map();
+    /** How many known secrets hold each piece, for a lookup per position of the text. */
+    #pieceCounts = new Map();
+    /**
+     * How many keys are remembered for redaction. A long-running client mints a key per hour or
+     * so; remembering every one would make each redaction slower and hold dead keys in memory.
+     */
+    static RECENT_KEYS = 16;
+    /**
+     * The shortest piece of a secret that is hidden on its own. Long enough that ordinary words
+     * do not match by chance, short enough to catch a key a server echoes cut in half.
+     */
+    static PIECE_LENGTH = 10;
+    constructor(onSecret) {
+        this.#onSecret = onSecret;
+    }
+    /**
+     * Marks a value as secret, reporting it once to the `onSecret` hook.
+     * @param lifetime - `permanent` for the token; `recent` for keys, of which the newest are kept.
+     */
+    add(value, lifetime = 'permanent') {
+        if (value.length === 0 || this.#permanent.has(value) || this.#recent.includes(value))
+            return;
+        if (lifetime === 'permanent') {
+            this.#permanent.add(value);
+        }
+        else {
+            this.#recent.push(value);
+            const forgotten = this.#recent.length > SecretRegistry.RECENT_KEYS && this.#recent.shift();
+            if (forgotten)
+                this.#forget(forgotten);
+        }
+        const pieces = piecesOf(value);
+        this.#pieces.set(value, pieces);
+        for (const piece of pieces)
+            this.#pieceCounts.set(piece, (this.#pieceCounts.get(piece) ?? 0) + 1);
+        try {
+            this.#onSecret?.(value);
+        }
+        catch (error) {
+            // A secret the caller could not mask must not be handed out: stop here.
+            throw new SecretHookError(error);
+        }
+    }
+    /**
+     * Hides secrets in `text`: every word (a run of characters other than white space, quotes and
+     * URL delimiters) that holds a known secret, or a piece of one at least
+     * {@link SecretRegistry.PIECE_LENGTH} characters long, becomes `***`. Case is ignored: a
+     * server may echo a secret inside a host name, which URL parsing lower-cases; and a piece
+     * counts because servers often echo only part of a key ("invalid key sk-abcd1234…").
+     */
+    redact(text) {
+        // The common case, text holding no secret, costs a few substring searches.
+        if (!this.reveals(text))
+            return text;
+        return text.replace(WORD, (word) => (this.reveals(word) ? '***' : word));
+    }
+    /** Whether `text` holds a known secret, or a piece of one, in any case. */
+    reveals(text) {
+        if (this.#pieces.size === 0)
+            return false;
+        const lowered = text.toLowerCase();
+        // Pieces all have the same length, so each position of the text is one map lookup; only a
+        // secret shorter than a piece is searched for whole.
+        const length = SecretRegistry.PIECE_LENGTH;
+        for (let start = 0; start + length <= lowered.length; start += 1) {
+            if (this.#pieceCounts.has(lowered.slice(start, start + length)))
+                return true;
+        }
+        for (const secret of this.#pieces.keys()) {
+            if (secret.length < length && lowered.includes(secret.toLowerCase()))
+                return true;
+        }
+        return false;
+    }
+    #forget(secret) {
+        for (const piece of this.#pieces.get(secret) ?? []) {
+            const count = (this.#pieceCounts.get(piece) ?? 1) - 1;
+            if (count === 0)
+                this.#pieceCounts.delete(piece);
+            else
+                this.#pieceCounts.set(piece, count);
+        }
+        this.#pieces.delete(secret);
+    }
+}
+/** Separators a secret never contains: white space, quotes, brackets and URL delimiters. */
+const WORD = /[^\s"'`<>()[\]{},;:/?#@&=|\\]+/g;
+/**
+ * Every stretch of {@link SecretRegistry.PIECE_LENGTH} characters of a secret, lower-cased; a
+ * shorter secret stands for itself. Text holding any of them holds a piece of the secret.
+ */
+function piecesOf(secret) {
+    const lowered = secret.toLowerCase();
+    const length = Math.min(SecretRegistry.PIECE_LENGTH, lowered.length);
+    // A piece that repeats is counted as often as it occurs, and forgotten as often.
+    const pieces = [];
+    for (let start = 0; start + length <= lowered.length; start += 1) {
+        pieces.push(lowered.slice(start, start + length));
+    }
+    return pieces;
+}
+
 ;// CONCATENATED MODULE: ../../packages/core/dist/timestamp.js
 // RFC 3339 date-time as Python servers write it: `T` (or a space) between date and time,
 // optional fraction, and `Z`, `+HH:MM` or no offset at all (read as UTC).
@@ -7443,6 +7575,7 @@ function daysInMonth(year, month) {
 
 
 
+
 /**
  * A provisioned key as handed to callers. The secret lives in a private field behind a getter on
  * the prototype, so `console.log`, `util.inspect`, `JSON.stringify` and object spread of a key
@@ -7474,7 +7607,7 @@ const successBodySchema = object({
     base_url: schemas_string(),
     expires_at: schemas_string(),
 });
-const MIN_KEY_LENGTH = 8;
+const MIN_KEY_LENGTH = MIN_SECRET_LENGTH;
 const MAX_KEY_LENGTH = 4096;
 // Format characters (\p{Cf}: zero-width spaces, bidirectional overrides) are refused too: they
 // would make a logged gateway URL read differently from what it is.
@@ -7490,8 +7623,10 @@ function parseSuccessBody(body, rules) {
         throw new errors/* InvalidResponseError */.tF(`The platform's success response is ${describeJsonKind(body)}, not a JSON object`);
     }
     const apiKey = body.api_key;
-    if (typeof apiKey === 'string')
+    // A key too short to mask is refused below, never handed out.
+    if (typeof apiKey === 'string' && apiKey.length >= MIN_KEY_LENGTH) {
         rules.secrets.add(apiKey, 'recent');
+    }
     const parsed = successBodySchema.safeParse(body);
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -7918,132 +8053,6 @@ function describeAttempt(report) {
     return `Attempt ${report.attempt}: ${outcome}${failure} after ${report.latencyMs} ms${requestId}${next}`;
 }
 
-;// CONCATENATED MODULE: ../../packages/core/dist/secrets.js
-
-/** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
-class SecretHookError extends errors/* ProvisionError */.uv {
-    constructor(cause) {
-        super(`The onSecret hook failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'Fix the onSecret callback; a secret that cannot be masked is not handed out.', { cause });
-    }
-}
-/**
- * The one place that decides what is secret: the platform token and every provisioned key.
- *
- * A registry is told about each secret the moment it is known, reports it to the caller's
- * `onSecret` hook (a CI integration masks it there) and scrubs it from any text this package
- * is about to place in an error or a log line. The values live in a private field, so neither
- * `util.inspect` nor `JSON.stringify` of an object holding a registry can reveal them.
- */
-class SecretRegistry {
-    /** The token, kept for the registry's whole life. */
-    #permanent = new Set();
-    /** The newest keys, oldest first; older ones were reported to `onSecret` already. */
-    #recent = [];
-    #onSecret;
-    /** Each secret's pieces, computed once when it is added. */
-    #pieces = new Map();
-    /** How many known secrets hold each piece, for a lookup per position of the text. */
-    #pieceCounts = new Map();
-    /**
-     * How many keys are remembered for redaction. A long-running client mints a key per hour or
-     * so; remembering every one would make each redaction slower and hold dead keys in memory.
-     */
-    static RECENT_KEYS = 16;
-    /**
-     * The shortest piece of a secret that is hidden on its own. Long enough that ordinary words
-     * do not match by chance, short enough to catch a key a server echoes cut in half.
-     */
-    static PIECE_LENGTH = 10;
-    constructor(onSecret) {
-        this.#onSecret = onSecret;
-    }
-    /**
-     * Marks a value as secret, reporting it once to the `onSecret` hook.
-     * @param lifetime - `permanent` for the token; `recent` for keys, of which the newest are kept.
-     */
-    add(value, lifetime = 'permanent') {
-        if (value.length === 0 || this.#permanent.has(value) || this.#recent.includes(value))
-            return;
-        if (lifetime === 'permanent') {
-            this.#permanent.add(value);
-        }
-        else {
-            this.#recent.push(value);
-            const forgotten = this.#recent.length > SecretRegistry.RECENT_KEYS && this.#recent.shift();
-            if (forgotten)
-                this.#forget(forgotten);
-        }
-        const pieces = piecesOf(value);
-        this.#pieces.set(value, pieces);
-        for (const piece of pieces)
-            this.#pieceCounts.set(piece, (this.#pieceCounts.get(piece) ?? 0) + 1);
-        try {
-            this.#onSecret?.(value);
-        }
-        catch (error) {
-            // A secret the caller could not mask must not be handed out: stop here.
-            throw new SecretHookError(error);
-        }
-    }
-    /**
-     * Hides secrets in `text`: every word (a run of characters other than white space, quotes and
-     * URL delimiters) that holds a known secret, or a piece of one at least
-     * {@link SecretRegistry.PIECE_LENGTH} characters long, becomes `***`. Case is ignored: a
-     * server may echo a secret inside a host name, which URL parsing lower-cases; and a piece
-     * counts because servers often echo only part of a key ("invalid key sk-abcd1234…").
-     */
-    redact(text) {
-        // The common case, text holding no secret, costs a few substring searches.
-        if (!this.reveals(text))
-            return text;
-        return text.replace(WORD, (word) => (this.reveals(word) ? '***' : word));
-    }
-    /** Whether `text` holds a known secret, or a piece of one, in any case. */
-    reveals(text) {
-        if (this.#pieces.size === 0)
-            return false;
-        const lowered = text.toLowerCase();
-        // Pieces all have the same length, so each position of the text is one map lookup; only a
-        // secret shorter than a piece is searched for whole.
-        const length = SecretRegistry.PIECE_LENGTH;
-        for (let start = 0; start + length <= lowered.length; start += 1) {
-            if (this.#pieceCounts.has(lowered.slice(start, start + length)))
-                return true;
-        }
-        for (const secret of this.#pieces.keys()) {
-            if (secret.length < length && lowered.includes(secret.toLowerCase()))
-                return true;
-        }
-        return false;
-    }
-    #forget(secret) {
-        for (const piece of this.#pieces.get(secret) ?? []) {
-            const count = (this.#pieceCounts.get(piece) ?? 1) - 1;
-            if (count === 0)
-                this.#pieceCounts.delete(piece);
-            else
-                this.#pieceCounts.set(piece, count);
-        }
-        this.#pieces.delete(secret);
-    }
-}
-/** Separators a secret never contains: white space, quotes, brackets and URL delimiters. */
-const WORD = /[^\s"'`<>()[\]{},;:/?#@&=|\\]+/g;
-/**
- * Every stretch of {@link SecretRegistry.PIECE_LENGTH} characters of a secret, lower-cased; a
- * shorter secret stands for itself. Text holding any of them holds a piece of the secret.
- */
-function piecesOf(secret) {
-    const lowered = secret.toLowerCase();
-    const length = Math.min(SecretRegistry.PIECE_LENGTH, lowered.length);
-    // A piece that repeats is counted as often as it occurs, and forgotten as often.
-    const pieces = [];
-    for (let start = 0; start + length <= lowered.length; start += 1) {
-        pieces.push(lowered.slice(start, start + length));
-    }
-    return pieces;
-}
-
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 ;// CONCATENATED MODULE: external "node:https"
@@ -8396,7 +8405,9 @@ const DEFAULTS = {
 function createClient(options) {
     const secrets = new SecretRegistry(options.onSecret);
     const token = typeof options.token === 'string' ? options.token.trim() : '';
-    secrets.add(token);
+    // A token too short to mask is refused by readSettings, never sent.
+    if (token.length >= MIN_SECRET_LENGTH)
+        secrets.add(token);
     const settings = redactingInputErrors(secrets, () => readSettings(options, token));
     const clock = { ...systemClock, ...options.clock };
     const userAgent = [settings.userAgent, `provision-litellm-key-core/${VERSION}`]
@@ -8423,11 +8434,10 @@ function createClient(options) {
         return url;
     };
     // close() ends the calls still running, which would otherwise go on to their deadline: the
-    // transport abandons their requests, and a call between attempts stops at its next one.
-    let closedTimes = 0;
+    // transport abandons their requests, and each call's own signal ends a wait between attempts.
+    const running = new Set();
     async function provisionKey(request) {
         const { organization, clientId, signal } = request;
-        const closedTimesAtStart = closedTimes;
         const url = redactingInputErrors(secrets, () => {
             assertValidClientId(clientId);
             const minTtlMs = request.minTtlMs ?? 0;
@@ -8438,9 +8448,13 @@ function createClient(options) {
         });
         const body = JSON.stringify({ client_id: clientId });
         let attempts = 0;
+        const closed = new AbortController();
+        running.add(closed);
+        // The transport watches the caller's signal alone, so a call costs no listener for close().
+        const waitSignal = signal ? AbortSignal.any([signal, closed.signal]) : closed.signal;
         const provisioned = await withRetries(async (attempt, timeoutMs) => {
             attempts = attempt;
-            if (closedTimes !== closedTimesAtStart)
+            if (closed.signal.aborted)
                 throw new errors/* AbortedError */.oM();
             const answer = await transport.post({ url, headers, body, timeoutMs, signal });
             const now = clock.now();
@@ -8460,7 +8474,8 @@ function createClient(options) {
                 status: answer.status,
                 requestId: readRequestId(answer.headers, secrets),
             };
-        }, settings.policy, clock, signal, options.onAttempt).catch((error) => {
+        }, settings.policy, clock, waitSignal, options.onAttempt)
+            .catch((error) => {
             if (error instanceof errors/* ConflictError */.fK && attempts > 1) {
                 // The platform may have minted a key for an attempt whose answer never arrived; the
                 // retry then meets that key. Same client id, same conflict: only a new id helps.
@@ -8469,14 +8484,17 @@ function createClient(options) {
                         '(a derived client id changes on every run) or pass a new client-id.';
             }
             throw redactError(error, secrets);
-        });
+        })
+            .finally(() => running.delete(closed));
         return new KeyRecord({ ...provisioned, organization, clientId, attempts });
     }
     return {
         apiUrl: displayApiUrl(settings.platform),
         provisionKey,
         close: () => {
-            closedTimes += 1;
+            for (const call of running)
+                call.abort();
+            running.clear();
             transport.close();
         },
     };
@@ -8499,6 +8517,9 @@ function readSettings(options, token) {
         throw new errors/* InvalidInputError */.oC('token', 'the platform API token is empty', 'Pass the platform API token, usually kept in a secret named DREADNODE_API_TOKEN.');
     }
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (token.length < MIN_SECRET_LENGTH) {
+        throw new errors/* InvalidInputError */.oC('token', `the platform API token is only ${token.length} characters`, 'Check that the secret holds the whole platform API token, usually DREADNODE_API_TOKEN.');
+    }
     if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
         throw new errors/* InvalidInputError */.oC('token', 'the platform API token contains white space, control or non-Latin-1 characters', 'Copy the token again; it is a single word with no line breaks.');
     }
@@ -8639,7 +8660,9 @@ const INPUT_DEFAULTS = {
  */
 function readInputs(toolkit, env) {
     const apiToken = toolkit.getInput('api-token').trim();
-    if (apiToken !== '')
+    // Shorter values are no usable token, and masking one would blank that text across the log;
+    // the client refuses them before any request.
+    if (apiToken.length >= MIN_SECRET_LENGTH)
         toolkit.setSecret(apiToken);
     const read = (name) => toolkit.getInput(name).trim() || (INPUT_DEFAULTS[name] ?? '');
     const organization = read('organization');
@@ -9244,6 +9267,9 @@ function oneLine(text) {
         .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
         // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
         .replace(/[\s\u0000-\u001f\u007f-\u009f\p{Cf}]+/gu, ' ')
+        // The Actions runner reads an old form of workflow command, `##[name]`, anywhere in a
+        // line of a step's output; a message printed by a command-line tool must not hold one.
+        .replace(/##\[/g, '# #[')
         .trim());
 }
 /**

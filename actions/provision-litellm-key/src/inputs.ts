@@ -2,6 +2,7 @@ import {
   clientIdFromEnvironment,
   DEFAULT_API_URL,
   InvalidInputError,
+  MIN_SECRET_LENGTH,
   quoteForMessage,
   readWholeNumber,
 } from '@provision-litellm-key/core';
@@ -59,7 +60,9 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
  */
 export function readInputs(toolkit: Toolkit, env: NodeJS.ProcessEnv): ActionInputs {
   const apiToken = toolkit.getInput('api-token').trim();
-  if (apiToken !== '') toolkit.setSecret(apiToken);
+  // Shorter values are no usable token, and masking one would blank that text across the log;
+  // the client refuses them before any request.
+  if (apiToken.length >= MIN_SECRET_LENGTH) toolkit.setSecret(apiToken);
 
   const read = (name: InputName) => toolkit.getInput(name).trim() || (INPUT_DEFAULTS[name] ?? '');
   const organization = read('organization');

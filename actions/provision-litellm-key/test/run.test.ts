@@ -241,6 +241,19 @@ describe('a failed run', () => {
     );
   });
 
+  it('refuses a token too short to be one without masking it across the log', async () => {
+    const { toolkit, calls } = recordingToolkit({ ...inputs, 'api-token': 'true' });
+
+    await run({ toolkit, env: runnerFiles, now: () => NOW });
+
+    expect(calls.filter(([method]) => method === 'setSecret')).toEqual([]);
+    expect(calls.at(-1)).toEqual([
+      'setFailed',
+      'the platform API token is only 4 characters. Check that the secret holds the whole ' +
+        'platform API token, usually DREADNODE_API_TOKEN.',
+    ]);
+  });
+
   it('needs no GITHUB_ENV when nothing is exported to the environment', async () => {
     const { toolkit, calls } = recordingToolkit({ ...inputs, 'export-env': 'false' });
     const { provision } = provisionAnswering(fakeKey);

@@ -13,7 +13,7 @@ import { encodeOrganization } from './organization.js';
 import { KeyRecord, type ProvisionedKey, parseSuccessBody } from './provisioned-key.js';
 import { proxyRouteFor } from './proxy-route.js';
 import { type AttemptReport, type RetryClock, systemClock, withRetries } from './retry.js';
-import { SecretRegistry } from './secrets.js';
+import { MIN_SECRET_LENGTH, SecretRegistry } from './secrets.js';
 import { Transport } from './transport.js';
 import { VERSION } from './version.js';
 
@@ -97,7 +97,8 @@ const DEFAULTS = {
 export function createClient(options: ClientOptions): PlatformClient {
   const secrets = new SecretRegistry(options.onSecret);
   const token = typeof options.token === 'string' ? options.token.trim() : '';
-  secrets.add(token);
+  // A token too short to mask is refused by readSettings, never sent.
+  if (token.length >= MIN_SECRET_LENGTH) secrets.add(token);
 
   const settings = redactingInputErrors(secrets, () => readSettings(options, token));
   const clock: RetryClock = { ...systemClock, ...options.clock };
@@ -127,12 +128,11 @@ export function createClient(options: ClientOptions): PlatformClient {
   };
 
   // close() ends the calls still running, which would otherwise go on to their deadline: the
-  // transport abandons their requests, and a call between attempts stops at its next one.
-  let closedTimes = 0;
+  // transport abandons their requests, and each call's own signal ends a wait between attempts.
+  const running = new Set<AbortController>();
 
   async function provisionKey(request: ProvisionRequest): Promise<ProvisionedKey> {
     const { organization, clientId, signal } = request;
-    const closedTimesAtStart = closedTimes;
     const url = redactingInputErrors(secrets, () => {
       assertValidClientId(clientId);
       const minTtlMs = request.minTtlMs ?? 0;
@@ -143,11 +143,15 @@ export function createClient(options: ClientOptions): PlatformClient {
     });
     const body = JSON.stringify({ client_id: clientId });
     let attempts = 0;
+    const closed = new AbortController();
+    running.add(closed);
+    // The transport watches the caller's signal alone, so a call costs no listener for close().
+    const waitSignal = signal ? AbortSignal.any([signal, closed.signal]) : closed.signal;
 
     const provisioned = await withRetries(
       async (attempt, timeoutMs) => {
         attempts = attempt;
-        if (closedTimes !== closedTimesAtStart) throw new AbortedError();
+        if (closed.signal.aborted) throw new AbortedError();
         const answer = await transport.post({ url, headers, body, timeoutMs, signal });
         const now = clock.now();
         if (answer.status !== 200 && answer.status !== 201) {
@@ -169,18 +173,20 @@ export function createClient(options: ClientOptions): PlatformClient {
       },
       settings.policy,
       clock,
-      signal,
+      waitSignal,
       options.onAttempt,
-    ).catch((error: unknown) => {
-      if (error instanceof ConflictError && attempts > 1) {
-        // The platform may have minted a key for an attempt whose answer never arrived; the
-        // retry then meets that key. Same client id, same conflict: only a new id helps.
-        error.hint =
-          'An earlier attempt may have created the key before its answer was lost; run again ' +
-          '(a derived client id changes on every run) or pass a new client-id.';
-      }
-      throw redactError(error, secrets);
-    });
+    )
+      .catch((error: unknown) => {
+        if (error instanceof ConflictError && attempts > 1) {
+          // The platform may have minted a key for an attempt whose answer never arrived; the
+          // retry then meets that key. Same client id, same conflict: only a new id helps.
+          error.hint =
+            'An earlier attempt may have created the key before its answer was lost; run again ' +
+            '(a derived client id changes on every run) or pass a new client-id.';
+        }
+        throw redactError(error, secrets);
+      })
+      .finally(() => running.delete(closed));
 
     return new KeyRecord({ ...provisioned, organization, clientId, attempts });
   }
@@ -189,7 +195,8 @@ export function createClient(options: ClientOptions): PlatformClient {
     apiUrl: displayApiUrl(settings.platform),
     provisionKey,
     close: () => {
-      closedTimes += 1;
+      for (const call of running) call.abort();
+      running.clear();
       transport.close();
     },
   };
@@ -219,6 +226,13 @@ function readSettings(options: ClientOptions, token: string) {
     );
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (token.length < MIN_SECRET_LENGTH) {
+    throw new InvalidInputError(
+      'token',
+      `the platform API token is only ${token.length} characters`,
+      'Check that the secret holds the whole platform API token, usually DREADNODE_API_TOKEN.',
+    );
+  }
   if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
     throw new InvalidInputError(
       'token',

@@ -60,6 +60,7 @@ export { encodeOrganization } from './organization.js';
 export { exitAfterFlush, type FlushableSink } from './process-exit.js';
 export { describeProvisionedKey, type ProvisionedKey } from './provisioned-key.js';
 export { type AttemptReport, describeAttempt, type RetryClock } from './retry.js';
+export { MIN_SECRET_LENGTH } from './secrets.js';
 export { type RangedSetting, readWholeNumber, SETTING_RANGES } from './setting-ranges.js';
 export { parseRfc3339 } from './timestamp.js';
 export { MAX_RESPONSE_BYTES } from './transport.js';

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { isLoopbackHost } from './api-url.js';
 import { InvalidResponseError, quoteForMessage } from './errors.js';
-import type { SecretRegistry } from './secrets.js';
+import { MIN_SECRET_LENGTH, type SecretRegistry } from './secrets.js';
 import { parseRfc3339 } from './timestamp.js';
 
 /** A LiteLLM virtual key minted by the platform. */
@@ -58,7 +58,7 @@ const successBodySchema = z.object({
   expires_at: z.string(),
 });
 
-const MIN_KEY_LENGTH = 8;
+const MIN_KEY_LENGTH = MIN_SECRET_LENGTH;
 const MAX_KEY_LENGTH = 4096;
 
 // Format characters (\p{Cf}: zero-width spaces, bidirectional overrides) are refused too: they
@@ -93,7 +93,10 @@ export function parseSuccessBody(body: unknown, rules: SuccessBodyRules): KeyFie
     );
   }
   const apiKey = (body as { api_key?: unknown }).api_key;
-  if (typeof apiKey === 'string') rules.secrets.add(apiKey, 'recent');
+  // A key too short to mask is refused below, never handed out.
+  if (typeof apiKey === 'string' && apiKey.length >= MIN_KEY_LENGTH) {
+    rules.secrets.add(apiKey, 'recent');
+  }
 
   const parsed = successBodySchema.safeParse(body);
   if (!parsed.success) {

@@ -1,5 +1,12 @@
 import { ProvisionError } from './errors.js';
 
+/**
+ * The shortest value treated as a secret. Masking a shorter one would blank that text wherever
+ * it appears in a log (every "true", every "e"), and nothing that short is a usable credential:
+ * a token or key below it is refused instead.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
 /** The caller's `onSecret` hook failed, so the secret could not be masked; nothing is handed out. */
 export class SecretHookError extends ProvisionError {
   constructor(cause: unknown) {

@@ -41,4 +41,29 @@ describe('closing a client', () => {
     client.close();
     expect(key.apiKey).toBe(platform.keys[0]?.apiKey);
   });
+
+  it('ends a call waiting out a rate limit at once, without another request', async () => {
+    platform = await startMockPlatform({
+      tokens: { [TOKEN]: ['acme'] },
+      respond: () => ({
+        status: 429,
+        headers: { 'retry-after': '300' },
+        body: { detail: 'Slow down' },
+      }),
+    });
+    // Real clock: only close() can end a five-minute wait within the test's limit.
+    const client = createClient({ token: TOKEN, apiUrl: platform.url, deadlineMs: 600_000 });
+
+    const waiting = client
+      .provisionKey({ organization: 'acme', clientId: 'job-1' })
+      .catch((e: unknown) => e);
+    await vi.waitFor(() => expect(platform?.requests).toHaveLength(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    client.close();
+
+    const failure = await waiting;
+    expect(failure).toBeInstanceOf(AbortedError);
+    expect((failure as AbortedError).message).toBe('Provisioning was cancelled');
+    expect(platform.requests).toHaveLength(1);
+  });
 });

@@ -119,6 +119,21 @@ describe('expires_at', () => {
 });
 
 describe('api_key', () => {
+  it('neither masks nor hides a key too short to use, and refuses it', async () => {
+    platform().reply(200, successBody({ api_key: 'e' }));
+    const masked: string[] = [];
+    const { options } = testOptions({ onSecret: (value) => masked.push(value) });
+
+    const error = await provisionKey({ ...options, organization: 'acme', clientId: 'job-1' }).catch(
+      (caught: unknown) => caught as InvalidResponseError,
+    );
+
+    expect(error.message).toBe(
+      'The platform returned an api_key of 1 characters; 8 to 4096 are accepted',
+    );
+    expect(masked).not.toContain('e');
+  });
+
   it.each([
     [{ api_key: '' }, 'The platform returned an empty api_key'],
     [

@@ -119,6 +119,24 @@ describe('client options', () => {
     expect(() => createClient({ token: '   ' })).toThrow(/API token is empty/);
   });
 
+  it('rejects a token too short to be one, without reporting it as a secret to mask', () => {
+    const masked: string[] = [];
+    const error = captureSync(() =>
+      createClient({ token: 'true', onSecret: (value) => masked.push(value) }),
+    );
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toBe('the platform API token is only 4 characters');
+    expect(masked).toEqual([]);
+  });
+
+  it('reports a token of usable length as a secret before checking anything else', () => {
+    const masked: string[] = [];
+    createClient({ token: 'dn_12345', onSecret: (value) => masked.push(value) }).close();
+
+    expect(masked).toEqual(['dn_12345']);
+  });
+
   it('rejects a token with an embedded line break without echoing it', () => {
     const error = captureSync(() => createClient({ token: 'abc\ndef-secret' }));
     expect(error).toBeInstanceOf(InvalidInputError);

@@ -132,7 +132,12 @@ function excerpt(
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d{1,9}$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) {
+    // Any run of digits is a delay. One of more than nine digits (31 years and up) is as good
+    // as forever, and is held at nine so the arithmetic stays exact.
+    const digits = trimmed.replace(/^0+(?=\d)/, '');
+    return (digits.length > 9 ? 999_999_999 : Number(digits)) * 1000;
+  }
   const httpDate =
     /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
   if (!httpDate.test(trimmed)) return undefined;

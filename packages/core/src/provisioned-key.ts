@@ -158,6 +158,11 @@ function checkBaseUrl(value: string, rules: SuccessBodyRules): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw invalid(`uses ${url.protocol} instead of https`);
   }
+  // The URL is handed on as written, and other clients parse it differently from this one:
+  // `https:host` or a backslash (`http://127.0.0.1\@elsewhere/`) can name another host there.
+  if (!/^https?:\/\//i.test(value) || value.includes('\\')) {
+    throw invalid('is not written in the plain form scheme://host/path');
+  }
   if (url.username || url.password) throw invalid('contains credentials');
   // The URL is logged as it is, and an old form of workflow command, `##[error]`, is read
   // anywhere in a line; a fragment is also meaningless for an API base URL.

@@ -152,7 +152,14 @@ export async function withRetries<T>(
       const waitedOut = error instanceof RateLimitError && policy.maxAttempts > 1;
       const attemptsLeft =
         number < MAX_ATTEMPTS_IN_ALL && (waitedOut || failuresSoFar < policy.maxAttempts);
-      if (!attemptsLeft) throw stop(error);
+      if (!attemptsLeft) {
+        throw stop(
+          error,
+          number >= MAX_ATTEMPTS_IN_ALL
+            ? `${MAX_ATTEMPTS_IN_ALL} attempts is the most made`
+            : undefined,
+        );
+      }
       rateLimitedInARow = error instanceof RateLimitError ? rateLimitedInARow + 1 : 0;
       if (error instanceof RateLimitError) rateLimitedSoFar += 1;
 

@@ -7,6 +7,7 @@ import {
   ConnectionError,
   formatFailure,
   InternalServerError,
+  parseRetryAfter,
   provisionKey,
   RateLimitError,
   TimeoutError,
@@ -229,7 +230,9 @@ describe('rate limits and the attempt budget', () => {
 
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error.attempts).toBe(100);
-    expect(error.message).toMatch(/\(after 100 attempts over \d+\.\d s\)$/);
+    expect(error.message).toMatch(
+      /\(after 100 attempts over \d+\.\d s; 100 attempts is the most made\)$/,
+    );
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
@@ -378,5 +381,22 @@ describe('time limits and cancellation', () => {
     expect(error.message).toMatch(
       /^Could not reach the platform at platform.example.test: connection refused \(after 4 attempts/,
     );
+  });
+});
+
+describe('reading Retry-After', () => {
+  it.each([
+    ['0', 0],
+    ['7', 7_000],
+    ['0000000005', 5_000],
+    ['999999999', 999_999_999_000],
+    ['99999999999', 999_999_999_000],
+    ['100000000000000000000', 999_999_999_000],
+  ])('reads %j seconds as %i ms', (value, ms) => {
+    expect(parseRetryAfter(value, NOW)).toBe(ms);
+  });
+
+  it.each(['1.5', '-5', 'soon', '', '5 s'])('ignores %j', (value) => {
+    expect(parseRetryAfter(value, NOW)).toBeUndefined();
   });
 });

@@ -186,6 +186,9 @@ describe('base_url', () => {
       'has a fragment (#), which a gateway URL never has',
     ],
     ['https://litellm.example.test/#', 'has a fragment (#), which a gateway URL never has'],
+    ['https:litellm.example.test', 'is not written in the plain form scheme://host/path'],
+    ['http://127.0.0.1\\@remote.invalid/v1', 'is not written in the plain form scheme://host/path'],
+    ['http:\\\\127.0.0.1\\litellm', 'is not written in the plain form scheme://host/path'],
   ])('rejects %j because it %s', async (baseUrl, why) => {
     const error = await failureWith(successBody({ base_url: baseUrl }));
     expect(error.message).toBe(`The platform returned a base_url that ${why}`);

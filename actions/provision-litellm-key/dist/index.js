@@ -7313,8 +7313,12 @@ function parseRetryAfter(value, now) {
     if (value === undefined)
         return undefined;
     const trimmed = value.trim();
-    if (/^\d{1,9}$/.test(trimmed))
-        return Number(trimmed) * 1000;
+    if (/^\d+$/.test(trimmed)) {
+        // Any run of digits is a delay. One of more than nine digits (31 years and up) is as good
+        // as forever, and is held at nine so the arithmetic stays exact.
+        const digits = trimmed.replace(/^0+(?=\d)/, '');
+        return (digits.length > 9 ? 999_999_999 : Number(digits)) * 1000;
+    }
     const httpDate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
     if (!httpDate.test(trimmed))
         return undefined;
@@ -7674,6 +7678,11 @@ function checkBaseUrl(value, rules) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw invalid(`uses ${url.protocol} instead of https`);
     }
+    // The URL is handed on as written, and other clients parse it differently from this one:
+    // `https:host` or a backslash (`http://127.0.0.1\@elsewhere/`) can name another host there.
+    if (!/^https?:\/\//i.test(value) || value.includes('\\')) {
+        throw invalid('is not written in the plain form scheme://host/path');
+    }
     if (url.username || url.password)
         throw invalid('contains credentials');
     // The URL is logged as it is, and an old form of workflow command, `##[error]`, is read
@@ -7963,8 +7972,11 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
             const failuresSoFar = number - rateLimitedSoFar;
             const waitedOut = error instanceof errors/* RateLimitError */.OE && policy.maxAttempts > 1;
             const attemptsLeft = number < MAX_ATTEMPTS_IN_ALL && (waitedOut || failuresSoFar < policy.maxAttempts);
-            if (!attemptsLeft)
-                throw stop(error);
+            if (!attemptsLeft) {
+                throw stop(error, number >= MAX_ATTEMPTS_IN_ALL
+                    ? `${MAX_ATTEMPTS_IN_ALL} attempts is the most made`
+                    : undefined);
+            }
             rateLimitedInARow = error instanceof errors/* RateLimitError */.OE ? rateLimitedInARow + 1 : 0;
             if (error instanceof errors/* RateLimitError */.OE)
                 rateLimitedSoFar += 1;
@@ -8516,10 +8528,10 @@ function readSettings(options, token) {
     if (token === '') {
         throw new errors/* InvalidInputError */.oC('token', 'the platform API token is empty', 'Pass the platform API token, usually kept in a secret named DREADNODE_API_TOKEN.');
     }
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
     if (token.length < MIN_SECRET_LENGTH) {
         throw new errors/* InvalidInputError */.oC('token', `the platform API token is only ${token.length} characters`, 'Check that the secret holds the whole platform API token, usually DREADNODE_API_TOKEN.');
     }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
     if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
         throw new errors/* InvalidInputError */.oC('token', 'the platform API token contains white space, control or non-Latin-1 characters', 'Copy the token again; it is a single word with no line breaks.');
     }

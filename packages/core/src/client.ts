@@ -225,7 +225,6 @@ function readSettings(options: ClientOptions, token: string) {
       'Pass the platform API token, usually kept in a secret named DREADNODE_API_TOKEN.',
     );
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (token.length < MIN_SECRET_LENGTH) {
     throw new InvalidInputError(
       'token',
@@ -233,6 +232,7 @@ function readSettings(options: ClientOptions, token: string) {
       'Check that the secret holds the whole platform API token, usually DREADNODE_API_TOKEN.',
     );
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\s\u0000-\u001f\u007f]/.test(token) || /[^\u0020-\u00ff]/.test(token)) {
     throw new InvalidInputError(
       'token',

@@ -124,7 +124,8 @@ describe('api_key', () => {
     const masked: string[] = [];
     const { options } = testOptions({ onSecret: (value) => masked.push(value) });
 
-    const error = await provisionKey({ ...options, organization: 'acme', clientId: 'job-1' }).catch(
+    const error = await provisionKey({ ...options, organization: 'acme', clientId: 'job-1' }).then(
+      () => expect.unreachable(),
       (caught: unknown) => caught as InvalidResponseError,
     );
 

@@ -57,11 +57,18 @@ async function demo(argv: string[]): Promise<number> {
         (hidden, secret) => (secret ? hidden.split(secret).join('***') : hidden),
         text,
       );
-    // Shown as a runner shows a step's log: commands are consumed, not printed.
+    // Shown as a runner shows a step's log: commands are consumed, and an error is shown as an
+    // annotation, its text unescaped.
     const log = (step.stdout + step.stderr).trimEnd().split('\n');
-    for (const line of log.filter((text) => !text.startsWith('::'))) say(`  │ ${hide(line)}`);
+    for (const line of log) {
+      const error = /^::error::(.*)$/.exec(line);
+      if (error) say(`  │ Error: ${hide(unescapeCommandData(error[1] ?? ''))}`);
+      else if (!line.startsWith('::')) say(`  │ ${hide(line)}`);
+    }
+    const masks = step.masked.length;
     say(
-      `  │ (the step asked the runner to mask ${step.masked.length} values: the token and the key)`,
+      `  │ (the step asked the runner to mask ${masks} ${masks === 1 ? 'value' : 'values'}: ` +
+        `${masks === 1 ? 'the token' : 'the token and the key'})`,
     );
     if (step.exitCode !== 0) {
       say(`✘ The step failed (exit code ${step.exitCode}); nothing was exported.`);
@@ -108,3 +115,8 @@ process.exitCode = await demo(process.argv.slice(2)).catch((error: unknown) => {
   say(`✘ Demo failed: ${error instanceof Error ? error.message : String(error)}`);
   return 1;
 });
+
+/** A workflow command's message as the runner shows it. */
+function unescapeCommandData(text: string): string {
+  return text.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
+}

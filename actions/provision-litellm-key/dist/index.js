@@ -7921,7 +7921,9 @@ const systemClock = {
  * that points past the deadline ends the attempts at once. The error that ends the attempts
  * records how many were made and over how long.
  */
-async function withRetries(attempt, policy, clock, signal, reportAttempt) {
+async function withRetries(attempt, policy, clock, 
+/** The signal that ends a wait between attempts; asked for only when there is a wait. */
+waitSignal, reportAttempt) {
     // The hook is for logs: a failing logger must not fail, or worse repeat, a provisioning.
     const onAttempt = (report) => {
         try {
@@ -8003,7 +8005,7 @@ async function withRetries(attempt, policy, clock, signal, reportAttempt) {
             }
             onAttempt({ ...report, plannedWaitMs: waitMs });
             try {
-                await clock.sleep(waitMs, signal);
+                await clock.sleep(waitMs, waitSignal());
             }
             catch (aborted) {
                 throw asProvisionError(aborted).endAttempts(summary(number));
@@ -8446,8 +8448,10 @@ function createClient(options) {
         return url;
     };
     // close() ends the calls still running, which would otherwise go on to their deadline: the
-    // transport abandons their requests, and each call's own signal ends a wait between attempts.
-    const running = new Set();
+    // transport abandons their requests, a call waiting between attempts is woken, and a call
+    // about to start an attempt sees that the client was closed since it began.
+    let closes = 0;
+    const waiting = new Set();
     async function provisionKey(request) {
         const { organization, clientId, signal } = request;
         const url = redactingInputErrors(secrets, () => {
@@ -8460,13 +8464,22 @@ function createClient(options) {
         });
         const body = JSON.stringify({ client_id: clientId });
         let attempts = 0;
-        const closed = new AbortController();
-        running.add(closed);
-        // The transport watches the caller's signal alone, so a call costs no listener for close().
-        const waitSignal = signal ? AbortSignal.any([signal, closed.signal]) : closed.signal;
+        const closesAtStart = closes;
+        // Made only for a call that has to wait, so a call that succeeds at once costs nothing.
+        let wake;
+        const waitSignal = () => {
+            if (!wake) {
+                wake = new AbortController();
+                if (closes === closesAtStart)
+                    waiting.add(wake);
+                else
+                    wake.abort();
+            }
+            return signal ? AbortSignal.any([signal, wake.signal]) : wake.signal;
+        };
         const provisioned = await withRetries(async (attempt, timeoutMs) => {
             attempts = attempt;
-            if (closed.signal.aborted)
+            if (closes !== closesAtStart)
                 throw new errors/* AbortedError */.oM();
             const answer = await transport.post({ url, headers, body, timeoutMs, signal });
             const now = clock.now();
@@ -8497,16 +8510,20 @@ function createClient(options) {
             }
             throw redactError(error, secrets);
         })
-            .finally(() => running.delete(closed));
+            .finally(() => {
+            if (wake)
+                waiting.delete(wake);
+        });
         return new KeyRecord({ ...provisioned, organization, clientId, attempts });
     }
     return {
         apiUrl: displayApiUrl(settings.platform),
         provisionKey,
         close: () => {
-            for (const call of running)
-                call.abort();
-            running.clear();
+            closes += 1;
+            for (const wake of waiting)
+                wake.abort();
+            waiting.clear();
             transport.close();
         },
     };

@@ -128,8 +128,10 @@ export function createClient(options: ClientOptions): PlatformClient {
   };
 
   // close() ends the calls still running, which would otherwise go on to their deadline: the
-  // transport abandons their requests, and each call's own signal ends a wait between attempts.
-  const running = new Set<AbortController>();
+  // transport abandons their requests, a call waiting between attempts is woken, and a call
+  // about to start an attempt sees that the client was closed since it began.
+  let closes = 0;
+  const waiting = new Set<AbortController>();
 
   async function provisionKey(request: ProvisionRequest): Promise<ProvisionedKey> {
     const { organization, clientId, signal } = request;
@@ -143,15 +145,22 @@ export function createClient(options: ClientOptions): PlatformClient {
     });
     const body = JSON.stringify({ client_id: clientId });
     let attempts = 0;
-    const closed = new AbortController();
-    running.add(closed);
-    // The transport watches the caller's signal alone, so a call costs no listener for close().
-    const waitSignal = signal ? AbortSignal.any([signal, closed.signal]) : closed.signal;
+    const closesAtStart = closes;
+    // Made only for a call that has to wait, so a call that succeeds at once costs nothing.
+    let wake: AbortController | undefined;
+    const waitSignal = () => {
+      if (!wake) {
+        wake = new AbortController();
+        if (closes === closesAtStart) waiting.add(wake);
+        else wake.abort();
+      }
+      return signal ? AbortSignal.any([signal, wake.signal]) : wake.signal;
+    };
 
     const provisioned = await withRetries(
       async (attempt, timeoutMs) => {
         attempts = attempt;
-        if (closed.signal.aborted) throw new AbortedError();
+        if (closes !== closesAtStart) throw new AbortedError();
         const answer = await transport.post({ url, headers, body, timeoutMs, signal });
         const now = clock.now();
         if (answer.status !== 200 && answer.status !== 201) {
@@ -186,7 +195,9 @@ export function createClient(options: ClientOptions): PlatformClient {
         }
         throw redactError(error, secrets);
       })
-      .finally(() => running.delete(closed));
+      .finally(() => {
+        if (wake) waiting.delete(wake);
+      });
 
     return new KeyRecord({ ...provisioned, organization, clientId, attempts });
   }
@@ -195,8 +206,9 @@ export function createClient(options: ClientOptions): PlatformClient {
     apiUrl: displayApiUrl(settings.platform),
     provisionKey,
     close: () => {
-      for (const call of running) call.abort();
-      running.clear();
+      closes += 1;
+      for (const wake of waiting) wake.abort();
+      waiting.clear();
       transport.close();
     },
   };

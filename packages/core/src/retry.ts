@@ -97,7 +97,8 @@ export async function withRetries<T>(
   attempt: (attemptNumber: number, timeoutMs: number) => Promise<AttemptOutcome<T>>,
   policy: RetryPolicy,
   clock: RetryClock,
-  signal: AbortSignal | undefined,
+  /** The signal that ends a wait between attempts; asked for only when there is a wait. */
+  waitSignal: () => AbortSignal | undefined,
   reportAttempt: ((report: AttemptReport) => void) | undefined,
 ): Promise<T> {
   // The hook is for logs: a failing logger must not fail, or worse repeat, a provisioning.
@@ -191,7 +192,7 @@ export async function withRetries<T>(
       }
       onAttempt({ ...report, plannedWaitMs: waitMs });
       try {
-        await clock.sleep(waitMs, signal);
+        await clock.sleep(waitMs, waitSignal());
       } catch (aborted) {
         throw asProvisionError(aborted).endAttempts(summary(number));
       }

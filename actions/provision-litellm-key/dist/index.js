@@ -8000,8 +8000,9 @@ waitSignal, reportAttempt) {
                     : retryAfterMs > policy.deadlineMs
                         ? `the platform asked to wait ${seconds(retryAfterMs)} s, past the ` +
                             `${seconds(policy.deadlineMs)} s time limit`
-                        : `the platform asked to wait ${seconds(retryAfterMs)} s, too late for another ` +
-                            `attempt within the ${seconds(policy.deadlineMs)} s time limit`);
+                        : `the platform asked to wait ${seconds(retryAfterMs)} s, with ` +
+                            `${seconds(Math.max(0, deadline - clock.now()))} s of the ` +
+                            `${seconds(policy.deadlineMs)} s time limit left for that and another attempt`);
             }
             onAttempt({ ...report, plannedWaitMs: waitMs });
             try {

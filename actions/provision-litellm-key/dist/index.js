@@ -8984,12 +8984,14 @@ class ProvisionError extends Error {
     elapsedMs = 0;
     /**
      * @param message - what happened, in one line; longer text is cut.
-     * @param hint - what the user should do about it, in one sentence.
+     * @param hint - what the user should do about it, in one sentence: the class's usual advice.
+     * @param options - `cause`; and `hint`, advice that fits this case better than the usual one
+     * (a proxy at fault rather than the platform).
      */
     constructor(message, hint, options) {
-        super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
+        super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options && 'cause' in options ? { cause: options.cause } : undefined);
         this.name = new.target.name;
-        this.hint = oneLine(hint);
+        this.hint = oneLine(options?.hint ?? hint);
     }
     /** Whether another attempt could succeed. */
     get retryable() {
@@ -9043,9 +9045,8 @@ class ConnectionError extends ProvisionError {
     /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
     code;
     constructor(message, code, options) {
-        super(message, options?.hint ??
-            'Check the api-url and that this machine can reach the platform ' +
-                '(proxies are read from HTTPS_PROXY and NO_PROXY).', causeOnly(options));
+        super(message, 'Check the api-url and that this machine can reach the platform ' +
+            '(proxies are read from HTTPS_PROXY and NO_PROXY).', options);
         this.code = code;
     }
     get retryable() {
@@ -9057,10 +9058,9 @@ class ProxyError extends ProvisionError {
     /** The status the proxy answered the CONNECT with, e.g. 407. */
     proxyStatus;
     constructor(message, proxyStatus, options) {
-        super(message, options?.hint ??
-            (proxyStatus === 407
-                ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
-                : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.'), causeOnly(options));
+        super(message, proxyStatus === 407
+            ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+            : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.', options);
         this.proxyStatus = proxyStatus;
     }
     /** A proxy's own failure (5xx) may pass; a refusal (4xx) will not. */
@@ -9073,7 +9073,7 @@ class CertificateError extends ProvisionError {
     /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
     code;
     constructor(message, code, options) {
-        super(message, options?.hint ?? certificateHint(code), causeOnly(options));
+        super(message, certificateHint(code), options);
         this.code = code;
     }
 }
@@ -9082,7 +9082,7 @@ class TimeoutError extends ProvisionError {
     /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
     scope;
     constructor(scope, message, options) {
-        super(message, options?.hint ?? TimeoutError.defaultHint(scope), causeOnly(options));
+        super(message, TimeoutError.defaultHint(scope), options);
         this.scope = scope;
     }
     /** What to do about a slow platform; a slow proxy gets its own hint. */
@@ -9313,10 +9313,6 @@ function formatFailure(error) {
     const description = error instanceof Error ? error.message : String(error);
     const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
     return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
-}
-/** The `cause` of error options, leaving the rest (a hint) to the subclass. */
-function causeOnly(options) {
-    return options && 'cause' in options ? { cause: options.cause } : undefined;
 }
 
 

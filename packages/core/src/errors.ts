@@ -16,6 +16,12 @@ export interface FieldError {
   type: string;
 }
 
+/** What a failure may carry beside its message: its cause, and advice for this case. */
+export interface FailureOptions {
+  cause?: unknown;
+  hint?: string | undefined;
+}
+
 /** How many attempts a failed provisioning made and how long it took in all. */
 export interface AttemptSummary {
   /** Attempts made, the first included. */
@@ -35,12 +41,17 @@ export class ProvisionError extends Error {
 
   /**
    * @param message - what happened, in one line; longer text is cut.
-   * @param hint - what the user should do about it, in one sentence.
+   * @param hint - what the user should do about it, in one sentence: the class's usual advice.
+   * @param options - `cause`; and `hint`, advice that fits this case better than the usual one
+   * (a proxy at fault rather than the platform).
    */
-  constructor(message: string, hint: string, options?: { cause?: unknown }) {
-    super(clip(oneLine(message), MAX_MESSAGE_LENGTH), options);
+  constructor(message: string, hint: string, options?: FailureOptions) {
+    super(
+      clip(oneLine(message), MAX_MESSAGE_LENGTH),
+      options && 'cause' in options ? { cause: options.cause } : undefined,
+    );
     this.name = new.target.name;
-    this.hint = oneLine(hint);
+    this.hint = oneLine(options?.hint ?? hint);
   }
 
   /** Whether another attempt could succeed. */
@@ -98,17 +109,12 @@ export class ConnectionError extends ProvisionError {
   /** The system error code, e.g. `ECONNREFUSED`, when there is one. */
   readonly code: string | undefined;
 
-  constructor(
-    message: string,
-    code: string | undefined,
-    options?: { cause?: unknown; hint?: string | undefined },
-  ) {
+  constructor(message: string, code: string | undefined, options?: FailureOptions) {
     super(
       message,
-      options?.hint ??
-        'Check the api-url and that this machine can reach the platform ' +
-          '(proxies are read from HTTPS_PROXY and NO_PROXY).',
-      causeOnly(options),
+      'Check the api-url and that this machine can reach the platform ' +
+        '(proxies are read from HTTPS_PROXY and NO_PROXY).',
+      options,
     );
     this.code = code;
   }
@@ -123,18 +129,13 @@ export class ProxyError extends ProvisionError {
   /** The status the proxy answered the CONNECT with, e.g. 407. */
   readonly proxyStatus: number;
 
-  constructor(
-    message: string,
-    proxyStatus: number,
-    options?: { cause?: unknown; hint?: string | undefined },
-  ) {
+  constructor(message: string, proxyStatus: number, options?: FailureOptions) {
     super(
       message,
-      options?.hint ??
-        (proxyStatus === 407
-          ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
-          : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.'),
-      causeOnly(options),
+      proxyStatus === 407
+        ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port).'
+        : 'Check the proxy in HTTPS_PROXY, or list the platform host in NO_PROXY.',
+      options,
     );
     this.proxyStatus = proxyStatus;
   }
@@ -150,12 +151,8 @@ export class CertificateError extends ProvisionError {
   /** The TLS error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
   readonly code: string;
 
-  constructor(
-    message: string,
-    code: string,
-    options?: { cause?: unknown; hint?: string | undefined },
-  ) {
-    super(message, options?.hint ?? certificateHint(code), causeOnly(options));
+  constructor(message: string, code: string, options?: FailureOptions) {
+    super(message, certificateHint(code), options);
     this.code = code;
   }
 }
@@ -165,12 +162,8 @@ export class TimeoutError extends ProvisionError {
   /** `attempt`: one request exceeded its timeout; `deadline`: the overall time budget ran out. */
   readonly scope: 'attempt' | 'deadline';
 
-  constructor(
-    scope: 'attempt' | 'deadline',
-    message: string,
-    options?: { cause?: unknown; hint?: string | undefined },
-  ) {
-    super(message, options?.hint ?? TimeoutError.defaultHint(scope), causeOnly(options));
+  constructor(scope: 'attempt' | 'deadline', message: string, options?: FailureOptions) {
+    super(message, TimeoutError.defaultHint(scope), options);
     this.scope = scope;
   }
 
@@ -472,9 +465,4 @@ export function formatFailure(error: unknown): string {
   const description = error instanceof Error ? error.message : String(error);
   const firstLine = oneLine(description.split('\n')[0] ?? '').slice(0, 200);
   return `Unexpected failure: ${firstLine}. ${BUG_HINT}`;
-}
-
-/** The `cause` of error options, leaving the rest (a hint) to the subclass. */
-function causeOnly(options: { cause?: unknown } | undefined): { cause?: unknown } | undefined {
-  return options && 'cause' in options ? { cause: options.cause } : undefined;
 }

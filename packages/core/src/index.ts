@@ -33,6 +33,7 @@ export {
   CertificateError,
   ConflictError,
   ConnectionError,
+  type FailureOptions,
   type FieldError,
   formatFailure,
   GatewayTimeoutError,

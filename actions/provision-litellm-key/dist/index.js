@@ -8131,7 +8131,7 @@ function describeProxy(route) {
  * an https target, TLS runs inside the tunnel end to end with the platform (certificate and host
  * name checked as without a proxy); the proxy sees only the host and port.
  *
- * A CONNECT the proxy leaves unanswered is given up after the request's `tunnelTimeoutMs`, and
+ * A CONNECT the proxy leaves unanswered is given up with its request (`tunnelSignal`), and
  * `destroy()` ends any still open, so a stalled proxy cannot keep a process alive.
  */
 function tunnellingAgent(route, secureTarget) {
@@ -8177,15 +8177,10 @@ function openTunnel(route, options, secureTarget, pending) {
         const { tunnelSignal } = options;
         const giveUp = () => connect.destroy();
         const settle = () => {
-            clearTimeout(timer);
             tunnelSignal?.removeEventListener('abort', giveUp);
             pending.delete(connect);
         };
         tunnelSignal?.addEventListener('abort', giveUp, { once: true });
-        const timeoutMs = options.tunnelTimeoutMs ?? 30_000;
-        const timer = setTimeout(() => {
-            connect.destroy(tunnelTimeout(route, timeoutMs));
-        }, timeoutMs);
         connect.once('connect', (response, socket, head) => {
             settle();
             const status = response.statusCode ?? 0;
@@ -8279,9 +8274,7 @@ class Transport {
                 method: 'POST',
                 agent: this.#agentFor(url),
                 headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-                ...(tunnelWanted
-                    ? { tunnelTimeoutMs: request.timeoutMs, tunnelSignal: tunnelWanted.signal }
-                    : {}),
+                ...(tunnelWanted ? { tunnelSignal: tunnelWanted.signal } : {}),
             };
             const req = send(url, options);
             const abandon = (error) => {
@@ -8289,6 +8282,7 @@ class Transport {
                 req.destroy(error);
             };
             this.#inFlight.add(abandon);
+            // The one timer for the attempt; through a proxy it also gives up the tunnel (above).
             const timer = setTimeout(() => {
                 // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
                 const waitingForTunnel = this.#proxy !== undefined && !req.socket;

@@ -9,9 +9,10 @@ import { socketFailure } from './socket-failure.js';
 /** What Node hands an agent's `createConnection`: the request's options, resolved. */
 export type TunnelledRequestOptions = http.ClientRequestArgs &
   tls.ConnectionOptions & {
-    /** How long the proxy may take to open the tunnel; the attempt's own time limit. */
-    tunnelTimeoutMs?: number;
-    /** Aborted when the request is given up, so that its tunnel is no longer waited for. */
+    /**
+     * Aborted when the request is given up (its time limit, a cancellation, `close()`), so that
+     * its tunnel is no longer waited for.
+     */
     tunnelSignal?: AbortSignal;
   };
 
@@ -39,7 +40,7 @@ export function describeProxy(route: ProxyRoute): string {
  * an https target, TLS runs inside the tunnel end to end with the platform (certificate and host
  * name checked as without a proxy); the proxy sees only the host and port.
  *
- * A CONNECT the proxy leaves unanswered is given up after the request's `tunnelTimeoutMs`, and
+ * A CONNECT the proxy leaves unanswered is given up with its request (`tunnelSignal`), and
  * `destroy()` ends any still open, so a stalled proxy cannot keep a process alive.
  */
 export function tunnellingAgent(route: ProxyRoute, secureTarget: boolean): http.Agent {
@@ -99,15 +100,10 @@ function openTunnel(
     const { tunnelSignal } = options;
     const giveUp = () => connect.destroy();
     const settle = () => {
-      clearTimeout(timer);
       tunnelSignal?.removeEventListener('abort', giveUp);
       pending.delete(connect);
     };
     tunnelSignal?.addEventListener('abort', giveUp, { once: true });
-    const timeoutMs = options.tunnelTimeoutMs ?? 30_000;
-    const timer = setTimeout(() => {
-      connect.destroy(tunnelTimeout(route, timeoutMs));
-    }, timeoutMs);
 
     connect.once('connect', (response, socket, head) => {
       settle();

@@ -75,9 +75,7 @@ export class Transport {
         method: 'POST',
         agent: this.#agentFor(url),
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
-        ...(tunnelWanted
-          ? { tunnelTimeoutMs: request.timeoutMs, tunnelSignal: tunnelWanted.signal }
-          : {}),
+        ...(tunnelWanted ? { tunnelSignal: tunnelWanted.signal } : {}),
       };
       const req = send(url, options);
       const abandon = (error: ProvisionError) => {
@@ -85,6 +83,7 @@ export class Transport {
         req.destroy(error);
       };
       this.#inFlight.add(abandon);
+      // The one timer for the attempt; through a proxy it also gives up the tunnel (above).
       const timer = setTimeout(() => {
         // Without a socket yet, the time went on connecting, or on a proxy opening its tunnel.
         const waitingForTunnel = this.#proxy !== undefined && !req.socket;

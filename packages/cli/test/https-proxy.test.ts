@@ -51,6 +51,16 @@ async function startHttpsPlatform() {
   return { port: (server.address() as AddressInfo).port, requests };
 }
 
+/** Runs the CLI for a JSON key from the platform behind `proxyUrl`, trusting `trustedCa`. */
+function mintThrough(platformPort: number, proxyUrl: string, trustedCa: string) {
+  return run(
+    ['--org', 'acme', '--api-url', `https://platform.invalid:${platformPort}`, '--format', 'json'],
+    {
+      env: { DREADNODE_API_TOKEN: TOKEN, HTTPS_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: trustedCa },
+    },
+  );
+}
+
 describe('an https platform behind a proxy', () => {
   it('mints a key over TLS inside the tunnel, checking the certificate against the trusted CA', async () => {
     const platform = await startHttpsPlatform();
@@ -60,23 +70,7 @@ describe('an https platform behind a proxy', () => {
     proxyUrl.username = 'ci';
     proxyUrl.password = 'proxy-secret';
 
-    const outcome = await run(
-      [
-        '--org',
-        'acme',
-        '--api-url',
-        `https://platform.invalid:${platform.port}`,
-        '--format',
-        'json',
-      ],
-      {
-        env: {
-          DREADNODE_API_TOKEN: TOKEN,
-          HTTPS_PROXY: proxyUrl.href,
-          NODE_EXTRA_CA_CERTS: CERTIFICATE,
-        },
-      },
-    );
+    const outcome = await mintThrough(platform.port, proxyUrl.href, CERTIFICATE);
 
     expect(outcome.stderr).not.toContain('proxy-secret');
     expect(outcome.code).toBe(0);
@@ -115,22 +109,10 @@ describe('an https platform behind a proxy', () => {
       ]),
     );
 
-    const outcome = await run(
-      [
-        '--org',
-        'acme',
-        '--api-url',
-        `https://platform.invalid:${platform.port}`,
-        '--format',
-        'json',
-      ],
-      {
-        env: {
-          DREADNODE_API_TOKEN: TOKEN,
-          HTTPS_PROXY: proxy.url.replace('127.0.0.1', 'localhost'),
-          NODE_EXTRA_CA_CERTS: bundle,
-        },
-      },
+    const outcome = await mintThrough(
+      platform.port,
+      proxy.url.replace('127.0.0.1', 'localhost'),
+      bundle,
     );
 
     expect(outcome.stderr).toMatch(/^Provisioned/);

@@ -7995,6 +7995,9 @@ waitSignal, reportAttempt) {
             const tooLate = retryAfterMs !== undefined ? retryAfterMs > available : clock.now() + waitMs >= deadline;
             if (tooLate) {
                 // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
+                if (retryAfterMs !== undefined) {
+                    error.hint = `${error.hint} If waiting ${seconds(retryAfterMs)} s is acceptable, raise the time limit.`;
+                }
                 throw stop(error, retryAfterMs === undefined
                     ? `a further attempt would end past the ${seconds(policy.deadlineMs)} s time limit`
                     : retryAfterMs > policy.deadlineMs

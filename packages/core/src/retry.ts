@@ -179,6 +179,9 @@ export async function withRetries<T>(
         retryAfterMs !== undefined ? retryAfterMs > available : clock.now() + waitMs >= deadline;
       if (tooLate) {
         // Sleeping to the deadline cannot help; report the real reason now, with its own hint.
+        if (retryAfterMs !== undefined) {
+          error.hint = `${error.hint} If waiting ${seconds(retryAfterMs)} s is acceptable, raise the time limit.`;
+        }
         throw stop(
           error,
           retryAfterMs === undefined

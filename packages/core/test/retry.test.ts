@@ -170,6 +170,7 @@ describe('how long it waits', () => {
       'Platform answered HTTP 429 (rate_limited): Too many requests (the platform asked to ' +
         'wait 120 s, past the 60 s time limit)',
     );
+    expect(error.hint).toMatch(/If waiting 120 s is acceptable, raise the time limit\.$/);
     expect(waits).toEqual([]);
     expect(scope.pendingMocks()).toHaveLength(1);
   });
